@@ -1,0 +1,21 @@
+# Debt intake API. Configure with environment variables (DATABASE_URL, SECRET_KEY, APP_ENV).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /srv
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN pip install . \
+    && useradd --system --create-home --uid 10001 api \
+    && mkdir /data && chown api:api /data
+
+USER api
+# The embedded SQLite default lives on a volume; set DATABASE_URL for PostgreSQL.
+ENV DATABASE_URL=sqlite+aiosqlite:////data/debts.db
+VOLUME ["/data"]
+EXPOSE 8000
+CMD ["debt-api", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,1 @@
+"""Debt intake API: register debts for amicable collection over GraphQL."""

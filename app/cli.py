@@ -1,0 +1,199 @@
+"""Operator commands (`debt-api ...`): serve, migrate, and create companies, clients, timelines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError as SettingsError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import InsecureSettings, Settings
+from app.domain.errors import FieldError
+from app.domain.timelines import TimelineInput
+from app.services.auth import UnknownScopes, create_client, parse_scopes
+from app.services.companies import create_company, find_company_key
+from app.services.timelines import create_timeline
+from app.storage.db import create_engine, migrate, session_factory
+
+
+class CommandFailed(Exception):
+    """A clear, expected refusal: printed on stderr, exit status 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="debt-api",
+        description="Debt intake API: run the server and manage tenants. "
+        "Configured by environment variables (DATABASE_URL, SECRET_KEY, ...).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+
+    company = commands.add_parser("create-company", help="register a company (tenant)")
+    company.add_argument("--name", required=True)
+    company.add_argument("--timezone", default="Europe/Paris")
+    company.add_argument("--country", default="FR")
+
+    client = commands.add_parser("create-client", help="issue API credentials for a company")
+    client.add_argument("--company", required=True, help="company id (co_...)")
+    client.add_argument(
+        "--scopes",
+        default="debts:read debts:write timelines:read timelines:write",
+        help='space-separated scopes, e.g. "debts:read debts:write"',
+    )
+
+    timeline = commands.add_parser("create-timeline", help="create a collection timeline")
+    timeline.add_argument("--company", required=True, help="company id (co_...)")
+    timeline.add_argument("--name", required=True)
+    timeline.add_argument("--excluded-days", default="", help='e.g. "sat,sun" (default: none)')
+    timeline.add_argument(
+        "--holidays",
+        default="FR",
+        help='holiday calendar: country, or country-subdivision ("FR-57")',
+    )
+    timeline.add_argument("--start-time", default="09:00", help="daily start, HH:MM")
+    timeline.add_argument("--inactive", action="store_true", help="create it inactive")
+    return parser
+
+
+def _refused(errors: list[FieldError]) -> CommandFailed:
+    return CommandFailed("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+async def _with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    engine: AsyncEngine = create_engine(settings)
+    try:
+        await migrate(engine)
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _company_key(session: AsyncSession, public_id: str) -> int:
+    key = await find_company_key(session, public_id)
+    if key is None:
+        raise CommandFailed(f'no company with id "{public_id}"')
+    return key
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
+    if args.command == "migrate":
+        return asyncio.run(_with_session(settings, _migrated))
+    if args.command == "create-company":
+
+        async def company(session: AsyncSession) -> dict[str, Any]:
+            created = await create_company(
+                session, name=args.name, timezone=args.timezone, country=args.country
+            )
+            if isinstance(created, list):
+                raise _refused(created)
+            return {
+                "company_id": created.company_id,
+                "name": created.name,
+                "timezone": created.timezone,
+                "country": created.country,
+            }
+
+        return asyncio.run(_with_session(settings, company))
+    if args.command == "create-client":
+        try:
+            scopes = parse_scopes(args.scopes)
+        except UnknownScopes as error:
+            raise CommandFailed(str(error)) from None
+        if not scopes:
+            raise CommandFailed("give at least one scope")
+
+        async def client(session: AsyncSession) -> dict[str, Any]:
+            issued = await create_client(session, company_public_id=args.company, scopes=scopes)
+            if issued is None:
+                raise CommandFailed(f'no company with id "{args.company}"')
+            return {
+                "client_id": issued.client_id,
+                "client_secret": issued.client_secret,
+                "company_id": issued.company_id,
+                "scopes": " ".join(issued.scopes),
+            }
+
+        return asyncio.run(_with_session(settings, client))
+    if args.command == "create-timeline":
+        country, _, subdivision = args.holidays.partition("-")
+
+        async def timeline(session: AsyncSession) -> dict[str, Any]:
+            key = await _company_key(session, args.company)
+            created = await create_timeline(
+                session,
+                company_id=key,
+                raw=TimelineInput(
+                    name=args.name,
+                    excluded_weekdays=args.excluded_days,
+                    holiday_country=country,
+                    holiday_subdivision=subdivision or None,
+                    start_time=args.start_time,
+                    active=not args.inactive,
+                ),
+            )
+            if isinstance(created, list):
+                raise _refused(created)
+            return {"timeline_id": created.id, "company_id": args.company, "name": created.name}
+
+        return asyncio.run(_with_session(settings, timeline))
+    return None
+
+
+async def _migrated(_session: AsyncSession) -> dict[str, Any]:
+    return {"migrated": True}
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    if args.workers < 1:
+        raise CommandFailed("--workers must be at least 1")
+    settings.check_secrets()
+    asyncio.run(_with_session(settings, _migrated))  # once, before any worker starts
+    uvicorn.run(
+        "app.http.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+        if args.command == "serve":
+            _serve(args, settings)
+            return 0
+        output = _run_command(args, settings)
+    except (CommandFailed, InsecureSettings) as error:
+        print(f"debt-api: {error}", file=sys.stderr)
+        return 1
+    except SettingsError as error:
+        print(f"debt-api: invalid configuration: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(output))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

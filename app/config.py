@@ -1,0 +1,89 @@
+"""The one typed settings object, read from environment variables."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.domain.debts import IntakePolicy
+from app.domain.destinations import load_price_table
+from app.domain.money import default_supported_currencies, iso_currency_codes
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
+
+log = logging.getLogger(__name__)
+
+
+class InsecureSettings(RuntimeError):
+    """Raised when production would start with development defaults."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one server process; every field is an environment variable."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    app_env: str = Field("development", description="'production' refuses unsafe defaults")
+    database_url: str = "sqlite+aiosqlite:///./debts.db"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    token_lifetime_seconds: int = Field(3600, gt=0)
+    token_issuer: str = "debt-intake-api"
+    default_timezone: str = "Europe/Paris"
+    default_country: str = "FR"
+    supported_currencies: str = Field(
+        "", description="comma-separated ISO 4217 codes; empty means the default set"
+    )
+    price_table_path: Path | None = None
+    db_pool_size: int = 10
+    db_connect_timeout_seconds: float = 5.0
+    db_statement_timeout_seconds: float = 10.0
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @field_validator("supported_currencies")
+    @classmethod
+    def _known_currencies(cls, value: str) -> str:
+        unknown = {c for c in _split(value) if c not in iso_currency_codes()}
+        if unknown:
+            raise ValueError(f"not ISO 4217 codes: {', '.join(sorted(unknown))}")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env.lower() == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def intake_policy(self) -> IntakePolicy:
+        configured = frozenset(_split(self.supported_currencies))
+        return IntakePolicy(
+            supported_currencies=configured or default_supported_currencies(),
+            prices=load_price_table(self.price_table_path),
+        )
+
+    def check_secrets(self) -> None:
+        """Refuse the development secret in production; warn loudly anywhere else."""
+        if self.secret_key != DEVELOPMENT_SECRET_KEY:
+            return
+        if self.is_production:
+            raise InsecureSettings("SECRET_KEY must be set when APP_ENV=production")
+        log.warning(
+            "SECRET_KEY is the built-in development key: anyone can forge tokens. "
+            "Set SECRET_KEY before exposing this server."
+        )
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip().upper() for item in value.replace(" ", ",").split(",") if item.strip()]

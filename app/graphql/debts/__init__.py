@@ -1,0 +1,1 @@
+"""Debts in the GraphQL schema: createDebt and debt(id)."""

@@ -1,0 +1,51 @@
+"""createDebt: authorize, hand the input to the service, map the outcome to the union."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.debts import ExpensiveDestination
+from app.graphql.common import ValidationError
+from app.graphql.context import Info
+from app.graphql.debts.inputs import CreateDebtInput
+from app.graphql.debts.types import CreateDebtResult, Debt, ExpensiveDestinationError
+from app.graphql.permissions import authorize
+from app.services.debts import ValidationFailed, create_debt
+from app.services.tenants import Scope
+
+
+@strawberry.type
+class DebtMutations:
+    @strawberry.mutation(
+        description="Register a debt for collection. Requires scope debts:write. Returns the "
+        "Debt, or a ValidationError / ExpensiveDestinationError with nothing written."
+    )
+    async def create_debt(
+        self,
+        info: Info,
+        input: Annotated[CreateDebtInput, strawberry.argument(description="The debt.")],
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="1 to 255 characters: retrying with the same key and input "
+                "returns the first result instead of creating a second debt."
+            ),
+        ] = None,
+    ) -> CreateDebtResult:
+        caller = await authorize(info, Scope.DEBTS_WRITE)
+        runtime = info.context.runtime
+        async with runtime.sessions() as session:
+            outcome = await create_debt(
+                session,
+                tenant=caller.tenant,
+                raw=input.to_domain(),
+                policy=runtime.settings.intake_policy,
+                clock=runtime.clock,
+            )
+        if isinstance(outcome, ValidationFailed):
+            return ValidationError.of(outcome.errors)
+        if isinstance(outcome, ExpensiveDestination):
+            return ExpensiveDestinationError.of(outcome)
+        return Debt.of(outcome)

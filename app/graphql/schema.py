@@ -1,0 +1,51 @@
+"""The schema: every domain's queries and mutations merged, with parse and validation caches."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from app.graphql.debts.mutations import DebtMutations
+from app.graphql.debts.queries import DebtQueries
+from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
+
+log = logging.getLogger("app.graphql")
+
+
+@strawberry.type(description="Reads. Each field needs a bearer token with its scope.")
+class Query(DebtQueries, TimelineQueries):
+    pass
+
+
+@strawberry.type(description="Writes. Each field needs a bearer token with its scope.")
+class Mutation(DebtMutations, TimelineMutations):
+    pass
+
+
+def is_fault(error: GraphQLError) -> bool:
+    """A bug or an outage, as opposed to an error the client caused and can read."""
+    original = error.original_error
+    return (
+        original is not None and not isinstance(original, GraphQLError) and error.path is not None
+    )
+
+
+class DebtSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Client errors are answers, not incidents: only faults are logged, with their trace.
+        for error in errors:
+            if is_fault(error):
+                log.error("unhandled error in %s", error.path, exc_info=error.original_error)
+
+
+schema = DebtSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+)

@@ -1,0 +1,1 @@
+"""Timelines in the GraphQL schema: createTimeline and timelines."""

@@ -1,0 +1,44 @@
+"""createTimeline and timelines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.graphql.common import ValidationError
+from app.graphql.context import Info
+from app.graphql.permissions import authorize
+from app.graphql.timelines.types import CreateTimelineInput, CreateTimelineResult, Timeline
+from app.services.tenants import Scope
+from app.services.timelines import create_timeline, list_timelines
+
+
+@strawberry.type
+class TimelineMutations:
+    @strawberry.mutation(description="Create a collection timeline. Requires timelines:write.")
+    async def create_timeline(
+        self,
+        info: Info,
+        input: Annotated[CreateTimelineInput, strawberry.argument(description="The timeline.")],
+    ) -> CreateTimelineResult:
+        caller = await authorize(info, Scope.TIMELINES_WRITE)
+        async with info.context.runtime.sessions() as session:
+            outcome = await create_timeline(
+                session, company_id=caller.tenant.id, raw=input.to_domain()
+            )
+        if isinstance(outcome, list):
+            return ValidationError.of(outcome)
+        return Timeline.of(outcome)
+
+
+@strawberry.type
+class TimelineQueries:
+    @strawberry.field(
+        description="Your company's timelines, oldest first. Requires timelines:read."
+    )
+    async def timelines(self, info: Info) -> list[Timeline]:
+        caller = await authorize(info, Scope.TIMELINES_READ)
+        async with info.context.runtime.sessions() as session:
+            views = await list_timelines(session, tenant=caller.tenant)
+        return [Timeline.of(view) for view in views]

@@ -1,0 +1,83 @@
+"""The HTTP view of the schema: strict JSON parsing, context, and masking of faults."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from app.graphql.context import Context
+from app.graphql.errors import internal, service_unavailable
+from app.graphql.schema import is_fault, schema
+from app.runtime import Runtime
+
+log = logging.getLogger("app.graphql")
+
+# Errors meaning "the database cannot be reached right now", not "this request is wrong".
+_OUTAGES: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _OUTAGES)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, runtime_of: Any, *, graphql_ide: bool = True) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None)
+        self._runtime_of = runtime_of
+
+    async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
+        runtime: Runtime = self._runtime_of(request)
+        return Context(request=request, runtime=runtime)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [self._presentable(error) for error in result.errors]
+        return await super().process_result(request, result)
+
+    @staticmethod
+    def _presentable(error: Any) -> Any:
+        """Faults keep their trace in the log; the client gets a code, never internals."""
+        if not is_fault(error):
+            return error
+        original = error.original_error
+        replacement = service_unavailable() if _is_outage(original) else internal()
+        return StrawberryGraphQLError(
+            replacement.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions=replacement.extensions,
+        )

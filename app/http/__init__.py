@@ -1,0 +1,1 @@
+"""HTTP edge: the Starlette application, the token endpoint and the health check."""

@@ -1,0 +1,57 @@
+"""The Starlette application: routes, lifespan (engine, migrations), settings."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+
+from app.config import Settings
+from app.graphql.view import GraphQLView
+from app.http.health import health_endpoint
+from app.http.token import token_endpoint
+from app.runtime import Runtime
+from app.storage.db import migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    migrate_on_start: bool = True,
+) -> Starlette:
+    """Build the application; the engine is created, and the schema migrated, at startup."""
+    settings = settings or Settings()
+    settings.check_secrets()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = Runtime.start(settings, clock)
+        if migrate_on_start:
+            await migrate(runtime.engine)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    def runtime_of(request: Request) -> Runtime:
+        runtime: Runtime = request.app.state.runtime
+        return runtime
+
+    graphql = GraphQLView(runtime_of)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/token", token_endpoint, methods=["POST"]),
+            Route("/health", health_endpoint, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,41 @@
+"""What one server process holds for its lifetime: settings, engine, caches and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.services.tenants import TenantDirectory
+from app.storage.db import create_engine, session_factory
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    tenants: TenantDirectory
+    clock: Callable[[], datetime] = field(default=system_clock)
+
+    @classmethod
+    def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
+        engine = create_engine(settings)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            tenants=TenantDirectory(engine),
+            clock=clock or system_clock,
+        )
+
+    async def stop(self) -> None:
+        await self.engine.dispose()

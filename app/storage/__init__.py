@@ -1,0 +1,1 @@
+"""Persistence: tables, column types, the engine and the migrations."""

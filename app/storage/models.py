@@ -1,0 +1,105 @@
+"""SQLModel tables. Public ids are random strings; integer keys never leave the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from app.storage.types import ExactDecimal, UTCDateTime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Company(SQLModel, table=True):
+    """A tenant: every other row belongs to exactly one company."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=255)
+    timezone: str = Field(max_length=64, default="Europe/Paris")
+    country: str = Field(max_length=2, default="FR")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class ApiClient(SQLModel, table=True):
+    """OAuth2 client credentials of a company; only a hash of the secret is kept."""
+
+    __tablename__ = "api_client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True)
+    secret_hash: str = Field(max_length=255)
+    scopes: str = Field(max_length=255)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Timeline(SQLModel, table=True):
+    """A company's collection schedule: which days and from what time collection may start."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str = Field(max_length=255)
+    excluded_weekdays: str = Field(max_length=64, default="")
+    holiday_country: str = Field(max_length=2, default="FR")
+    holiday_subdivision: str | None = Field(default=None, max_length=16)
+    start_time: time = Field(default=time(9, 0))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Debt(SQLModel, table=True):
+    """A registered debt, as normalized by the intake rules."""
+
+    __table_args__ = (
+        Index("ix_debt_company_internal_id", "company_id", "internal_id"),
+        Index("ix_debt_company_import_date", "company_id", "import_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id")
+    status: str = Field(max_length=16, default="PENDING")
+    civility: str | None = Field(default=None, max_length=2)
+    firstname: str = Field(max_length=255)
+    lastname: str = Field(max_length=255)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=255)
+    birthdate: date | None = None
+    amount: Decimal = Field(sa_type=ExactDecimal)
+    currency: str = Field(max_length=3)
+    object: str | None = Field(default=None, sa_type=Text)
+    internal_id: str | None = Field(default=None, max_length=255)
+    invoice_reference: str | None = Field(default=None, max_length=255)
+    debtor_reference: str | None = Field(default=None, max_length=255)
+    invoice_date: date | None = None
+    due_date: date | None = None
+    address: str | None = Field(default=None, sa_type=Text)
+    street_address: str | None = Field(default=None, max_length=255)
+    street_number: str | None = Field(default=None, max_length=255)
+    postal_code: str | None = Field(default=None, max_length=255)
+    city: str | None = Field(default=None, max_length=255)
+    country: str | None = Field(default=None, max_length=2)
+    iban: str | None = Field(default=None, max_length=64)
+    creditor: str | None = Field(default=None, max_length=255)
+    debtor_company: str | None = Field(default=None, max_length=255)
+    payment_link: str | None = Field(default=None, max_length=255)
+    # `metadata` is reserved by SQLAlchemy's declarative base, hence the attribute name.
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSON))
+    timeline_id: int | None = Field(default=None, foreign_key="timeline.id")
+    timeline_start_mode: str | None = Field(default=None, max_length=16)
+    timeline_start_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    destination_country: str | None = Field(default=None, max_length=3)
+    nb_reminders: int = 0
+    nb_answered: int = 0
+    followups_count: int = 0
+    summary: str | None = Field(default=None, sa_type=Text)
+    import_date: datetime = Field(sa_type=UTCDateTime)
