@@ -119,7 +119,12 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
             raise CommandFailed("give at least one scope")
 
         async def client(session: AsyncSession) -> dict[str, Any]:
-            issued = await create_client(session, company_public_id=args.company, scopes=scopes)
+            issued = await create_client(
+                session,
+                company_public_id=args.company,
+                scopes=scopes,
+                hasher=settings.secret_hasher,
+            )
             if issued is None:
                 raise CommandFailed(f'no company with id "{args.company}"')
             return {

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from argon2 import PasswordHasher
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
         "", description="comma-separated ISO 4217 codes; empty means the default set"
     )
     price_table_path: Path | None = None
+    # OWASP's argon2id profile; secrets are random 256-bit strings, so this is ample.
+    client_secret_hash_memory_kib: int = Field(19456, ge=8)
+    client_secret_hash_time_cost: int = Field(2, ge=1)
     db_pool_size: int = 10
     db_connect_timeout_seconds: float = 5.0
     db_statement_timeout_seconds: float = 10.0
@@ -71,6 +75,14 @@ class Settings(BaseSettings):
         return IntakePolicy(
             supported_currencies=configured or default_supported_currencies(),
             prices=load_price_table(self.price_table_path),
+        )
+
+    @cached_property
+    def secret_hasher(self) -> PasswordHasher:
+        return PasswordHasher(
+            time_cost=self.client_secret_hash_time_cost,
+            memory_cost=self.client_secret_hash_memory_kib,
+            parallelism=1,
         )
 
     def check_secrets(self) -> None:

@@ -65,7 +65,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     url = backend_url(backend, tmp_path_factory.mktemp(backend))
-    return Settings(database_url=url, secret_key=TEST_SECRET)
+    # Minimal argon2 cost: every test creates a client, and hashing strength is not under test.
+    return Settings(
+        database_url=url,
+        secret_key=TEST_SECRET,
+        client_secret_hash_memory_kib=8,
+        client_secret_hash_time_cost=1,
+    )
 
 
 @pytest.fixture(scope="session")

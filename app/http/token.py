@@ -72,7 +72,10 @@ async def token_endpoint(request: Request) -> JSONResponse:
 
     async with runtime.sessions() as session:
         found = await authenticate_client(
-            session, client_id=credentials[0], client_secret=credentials[1]
+            session,
+            client_id=credentials[0],
+            client_secret=credentials[1],
+            hasher=runtime.settings.secret_hasher,
         )
     if found is None:
         return _error(401, "invalid_client", "Unknown client or wrong secret")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -19,9 +20,6 @@ from app.storage import ids
 from app.storage.models import ApiClient, Company
 
 _ALGORITHM = "HS256"
-_hasher = PasswordHasher()
-# Verifying against this when the client id is unknown keeps both failures equally slow.
-_DECOY_HASH = _hasher.hash(secrets.token_urlsafe(32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +59,18 @@ def parse_scopes(text: str) -> tuple[str, ...]:
     return tuple(scopes)
 
 
+@functools.cache
+def _decoy_hash(hasher: PasswordHasher) -> str:
+    # Verifying against this when the client id is unknown keeps both failures equally slow.
+    return hasher.hash(secrets.token_urlsafe(32))
+
+
 async def create_client(
-    session: AsyncSession, *, company_public_id: str, scopes: tuple[str, ...]
+    session: AsyncSession,
+    *,
+    company_public_id: str,
+    scopes: tuple[str, ...],
+    hasher: PasswordHasher,
 ) -> IssuedClient | None:
     """A new client for the company, or None when the company does not exist."""
     company = (
@@ -75,7 +83,7 @@ async def create_client(
     session.add(
         ApiClient(
             client_id=client_id,
-            secret_hash=_hasher.hash(secret),
+            secret_hash=hasher.hash(secret),
             scopes=" ".join(scopes),
             company_id=company.id,
         )
@@ -85,7 +93,7 @@ async def create_client(
 
 
 async def authenticate_client(
-    session: AsyncSession, *, client_id: str, client_secret: str
+    session: AsyncSession, *, client_id: str, client_secret: str, hasher: PasswordHasher
 ) -> tuple[ApiClient, Company] | None:
     """The active client and its company when the secret matches, else None."""
     row = (
@@ -95,9 +103,9 @@ async def authenticate_client(
             .where(ApiClient.client_id == client_id, ApiClient.active)
         )
     ).first()
-    stored_hash = row[0].secret_hash if row is not None else _DECOY_HASH
+    stored_hash = row[0].secret_hash if row is not None else _decoy_hash(hasher)
     try:
-        _hasher.verify(stored_hash, client_secret)
+        hasher.verify(stored_hash, client_secret)
     except (VerificationError, InvalidHashError):
         return None
     return row

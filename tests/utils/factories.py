@@ -27,7 +27,12 @@ async def make_client(
     runtime: Runtime, company_id: str, scopes: tuple[str, ...] = tuple(sorted(ALL_SCOPES))
 ) -> IssuedClient:
     async with runtime.sessions() as session:
-        issued = await create_client(session, company_public_id=company_id, scopes=scopes)
+        issued = await create_client(
+            session,
+            company_public_id=company_id,
+            scopes=scopes,
+            hasher=runtime.settings.secret_hasher,
+        )
     assert issued is not None
     return issued
 
