@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
+from app.graphql.imports.mutations import ImportMutations
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
 
 log = logging.getLogger("app.graphql")
@@ -22,7 +23,7 @@ class Query(DebtQueries, TimelineQueries):
 
 
 @strawberry.type(description="Writes. Each field needs a bearer token with its scope.")
-class Mutation(DebtMutations, TimelineMutations):
+class Mutation(DebtMutations, ImportMutations, TimelineMutations):
     pass
 
 

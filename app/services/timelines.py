@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.errors import FieldError
@@ -79,22 +80,33 @@ async def list_timelines(session: AsyncSession, *, tenant: Tenant) -> list[Timel
     return [TimelineView.of(row) for row in rows]
 
 
-async def find_usable_timeline(
-    session: AsyncSession, *, tenant: Tenant, public_id: str | None
-) -> Timeline | None:
-    """The caller's active timeline with that id, else None.
+async def find_usable_timelines(
+    session: AsyncSession, *, tenant: Tenant, public_ids: Iterable[str | None]
+) -> dict[str, Timeline]:
+    """The caller's active timelines among these ids, by id; the others are simply absent.
 
     Malformed, unknown, inactive and foreign ids all take this same single query, so
     neither the answer nor its timing tells them apart (SPEC section 6).
     """
+    # Longer than any id we issue: cut, so it still matches nothing but stays cheap to send.
+    wanted = {public_id[: ids.PUBLIC_ID_MAX + 1] for public_id in public_ids if public_id}
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Timeline).where(
+            col(Timeline.public_id).in_(wanted),
+            Timeline.company_id == tenant.id,
+            Timeline.active,
+        )
+    )
+    return {row.public_id: row for row in rows}
+
+
+async def find_usable_timeline(
+    session: AsyncSession, *, tenant: Tenant, public_id: str | None
+) -> Timeline | None:
+    """The caller's active timeline with that id, else None (see find_usable_timelines)."""
     if public_id is None:
         return None
-    return (
-        await session.exec(
-            select(Timeline).where(
-                Timeline.public_id == public_id[: ids.PUBLIC_ID_MAX + 1],
-                Timeline.company_id == tenant.id,
-                Timeline.active,
-            )
-        )
-    ).first()
+    found = await find_usable_timelines(session, tenant=tenant, public_ids=[public_id])
+    return found.get(public_id)

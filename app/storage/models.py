@@ -56,6 +56,21 @@ class Timeline(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
+class DebtImport(SQLModel, table=True):
+    """One createDebts call: the batch its created debts belong to."""
+
+    __tablename__ = "debt_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str = Field(max_length=255)
+    total: int
+    created: int
+    failed: int
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
 class Debt(SQLModel, table=True):
     """A registered debt, as normalized by the intake rules."""
 
@@ -95,6 +110,7 @@ class Debt(SQLModel, table=True):
     # `metadata` is reserved by SQLAlchemy's declarative base, hence the attribute name.
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSON))
     timeline_id: int | None = Field(default=None, foreign_key="timeline.id")
+    import_id: int | None = Field(default=None, foreign_key="debt_import.id", index=True)
     timeline_start_mode: str | None = Field(default=None, max_length=16)
     timeline_start_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     destination_country: str | None = Field(default=None, max_length=3)

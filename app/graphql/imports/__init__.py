@@ -1,0 +1,1 @@
+"""Batch import in the GraphQL schema: createDebts."""
