@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.services.auth import TokenReader
 from app.services.tenants import TenantDirectory
 from app.storage.db import create_engine, session_factory
 
@@ -24,6 +25,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     tenants: TenantDirectory
+    tokens: TokenReader
     clock: Callable[[], datetime] = field(default=system_clock)
 
     @classmethod
@@ -34,6 +36,7 @@ class Runtime:
             engine=engine,
             sessions=session_factory(engine),
             tenants=TenantDirectory(engine),
+            tokens=TokenReader(settings),
             clock=clock or system_clock,
         )
 

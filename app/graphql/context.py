@@ -8,7 +8,6 @@ from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
 from app.runtime import Runtime
-from app.services.auth import read_token
 from app.services.tenants import Caller
 
 
@@ -30,7 +29,7 @@ class Context:
         scheme, _, token = self.request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        claims = read_token(self.runtime.settings, token.strip())
+        claims = self.runtime.tokens.read(token.strip())
         if claims is None:
             return None
         tenant = await self.runtime.tenants.find(claims.company_id)

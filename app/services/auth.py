@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ class TokenClaims:
     client_id: str
     company_id: str
     scopes: frozenset[str]
+    expires_at: int
 
 
 class UnknownScopes(ValueError):
@@ -145,4 +147,30 @@ def read_token(settings: Settings, token: str) -> TokenClaims | None:
     company, scope, subject = claims.get("company"), claims.get("scope"), claims.get("sub")
     if not (isinstance(company, str) and isinstance(scope, str) and isinstance(subject, str)):
         return None
-    return TokenClaims(subject, company, frozenset(scope.split()))
+    return TokenClaims(subject, company, frozenset(scope.split()), int(claims["exp"]))
+
+
+class TokenReader:
+    """read_token with the verified claims remembered until the token expires.
+
+    Decoding and verifying a JWT costs more than the rest of authentication; a token's
+    claims never change, so a verified token only needs its expiry checked again.
+    """
+
+    def __init__(self, settings: Settings, max_entries: int = 10_000) -> None:
+        self._settings = settings
+        self._max_entries = max_entries
+        self._verified: dict[str, TokenClaims] = {}
+
+    def read(self, token: str) -> TokenClaims | None:
+        claims = self._verified.get(token)
+        if claims is not None:
+            if claims.expires_at > time.time():
+                return claims
+            del self._verified[token]
+        claims = read_token(self._settings, token)
+        if claims is not None:
+            if len(self._verified) >= self._max_entries:
+                self._verified.clear()  # bounded; refilling costs one decode per live token
+            self._verified[token] = claims
+        return claims

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
-from sqlmodel import select
+from sqlalchemy import insert, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.debts import (
@@ -22,7 +22,7 @@ from app.domain.debts import (
 )
 from app.domain.destinations import Destination
 from app.domain.errors import FieldError
-from app.domain.scheduling import TimelineStartMode, timeline_start_at
+from app.domain.scheduling import timeline_start_at
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
 from app.storage import ids
@@ -30,12 +30,22 @@ from app.storage.models import Debt, Timeline
 
 Clock = Callable[[], datetime]
 
+# A stored debt as a mapping of the debt table's column keys to values: written and read
+# through Core, since building ORM instances cost more than the INSERT itself.
+DebtRecord = Mapping[Any, Any]
+
+DEBT_TABLE = Debt.__table__  # type: ignore[attr-defined]
+# Compiled once and cached by SQLAlchemy; values are bound per call.
+INSERT_DEBT = insert(DEBT_TABLE)
+# Single statements need no transaction: autocommit saves the BEGIN and COMMIT round trips.
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
 
 @dataclass(frozen=True, slots=True)
 class DebtView:
     """A stored debt as callers see it: public ids, instants in the company's zone."""
 
-    row: Debt
+    record: DebtRecord
     timeline_public_id: str | None
     destination: Destination | None
     zone: ZoneInfo
@@ -62,59 +72,61 @@ def check_debt(
     return expensive_destination(valid) or valid
 
 
-def debt_row(debt: ValidDebt, *, tenant: Tenant, timeline: Timeline | None, now: datetime) -> Debt:
+def debt_record(
+    debt: ValidDebt,
+    *,
+    tenant: Tenant,
+    timeline: Timeline | None,
+    now: datetime,
+    import_id: int | None = None,
+) -> dict[str, Any]:
     """The row to insert for a checked debt; the timeline is already the caller's own."""
     start_mode = start_at = None
     if timeline is not None:
-        start_mode = debt.timeline_start_mode
-        start_at = timeline_start_at(now, start_mode, working_calendar(timeline), tenant.zone)
-    return Debt(
-        public_id=ids.new_public_id(ids.DEBT),
-        company_id=tenant.id,
-        status=DebtStatus.PENDING.value,
-        civility=debt.civility.value if debt.civility else None,
-        firstname=debt.firstname,
-        lastname=debt.lastname,
-        phone=debt.phone,
-        email=debt.email,
-        birthdate=debt.birthdate,
-        amount=debt.amount,
-        currency=debt.currency,
-        object=debt.object,
-        internal_id=debt.internal_id,
-        invoice_reference=debt.invoice_reference,
-        debtor_reference=debt.debtor_reference,
-        invoice_date=debt.invoice_date,
-        due_date=debt.due_date,
-        address=debt.address,
-        street_address=debt.street_address,
-        street_number=debt.street_number,
-        postal_code=debt.postal_code,
-        city=debt.city,
-        country=debt.country,
-        iban=debt.iban,
-        creditor=debt.company,
-        debtor_company=debt.debtor_company,
-        payment_link=debt.payment_link,
-        extra=debt.metadata,
-        timeline_id=timeline.id if timeline else None,
-        timeline_start_mode=start_mode.value if isinstance(start_mode, TimelineStartMode) else None,
-        timeline_start_at=start_at,
-        destination_country=debt.destination.country if debt.destination else None,
-        import_date=now,
-    )
-
-
-def insert_values(row: Debt) -> dict[str, object]:
-    """Column values of a row for a Core INSERT (cheaper than the ORM's unit of work)."""
-    return {column.key: getattr(row, attribute) for attribute, column in _COLUMNS.items()}
-
-
-_COLUMNS = {
-    attribute: column
-    for attribute, column in Debt.__mapper__.columns.items()  # type: ignore[attr-defined]
-    if attribute != "id"
-}
+        start_mode = debt.timeline_start_mode.value
+        start_at = timeline_start_at(
+            now, debt.timeline_start_mode, working_calendar(timeline), tenant.zone
+        )
+    return {
+        "public_id": ids.new_public_id(ids.DEBT),
+        "company_id": tenant.id,
+        "status": DebtStatus.PENDING.value,
+        "civility": debt.civility.value if debt.civility else None,
+        "firstname": debt.firstname,
+        "lastname": debt.lastname,
+        "phone": debt.phone,
+        "email": debt.email,
+        "birthdate": debt.birthdate,
+        "amount": debt.amount,
+        "currency": debt.currency,
+        "object": debt.object,
+        "internal_id": debt.internal_id,
+        "invoice_reference": debt.invoice_reference,
+        "debtor_reference": debt.debtor_reference,
+        "invoice_date": debt.invoice_date,
+        "due_date": debt.due_date,
+        "address": debt.address,
+        "street_address": debt.street_address,
+        "street_number": debt.street_number,
+        "postal_code": debt.postal_code,
+        "city": debt.city,
+        "country": debt.country,
+        "iban": debt.iban,
+        "creditor": debt.company,
+        "debtor_company": debt.debtor_company,
+        "payment_link": debt.payment_link,
+        "metadata": debt.metadata,
+        "timeline_id": timeline.id if timeline else None,
+        "import_id": import_id,
+        "timeline_start_mode": start_mode,
+        "timeline_start_at": start_at,
+        "destination_country": debt.destination.country if debt.destination else None,
+        "nb_reminders": 0,
+        "nb_answered": 0,
+        "followups_count": 0,
+        "summary": None,
+        "import_date": now,
+    }
 
 
 async def create_debt(
@@ -130,31 +142,31 @@ async def create_debt(
     checked = check_debt(raw, tenant=tenant, policy=policy, now=now)
     if not isinstance(checked, ValidDebt):
         return checked
+    await session.connection(execution_options=AUTOCOMMIT)
     timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
-    row = debt_row(checked, tenant=tenant, timeline=timeline, now=now)
-    connection = await session.connection()
-    await connection.execute(insert(Debt).values(insert_values(row)))
-    await session.commit()
-    return DebtView(row, timeline.public_id if timeline else None, checked.destination, tenant.zone)
+    record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
+    await (await session.connection()).execute(INSERT_DEBT, record)
+    return DebtView(
+        record, timeline.public_id if timeline else None, checked.destination, tenant.zone
+    )
 
 
 async def find_debt(
     session: AsyncSession, *, tenant: Tenant, public_id: str, policy: IntakePolicy
 ) -> DebtView | None:
     """The caller's debt with that id; another company's debt is as absent as a missing one."""
-    found = (
-        await session.exec(
-            select(Debt, Timeline.public_id)
-            .outerjoin(Timeline, Timeline.id == Debt.timeline_id)  # type: ignore[arg-type]
-            .where(
-                Debt.public_id == public_id[: ids.PUBLIC_ID_MAX + 1], Debt.company_id == tenant.id
-            )
+    timeline_public_id = Timeline.__table__.c.public_id.label("timeline_public_id")  # type: ignore[attr-defined]
+    statement = (
+        select(DEBT_TABLE, timeline_public_id)
+        .outerjoin(Timeline.__table__, Timeline.__table__.c.id == DEBT_TABLE.c.timeline_id)  # type: ignore[attr-defined]
+        .where(
+            DEBT_TABLE.c.public_id == public_id[: ids.PUBLIC_ID_MAX + 1],
+            DEBT_TABLE.c.company_id == tenant.id,
         )
-    ).first()
-    if found is None:
-        return None
-    row, timeline_public_id = found
-    destination = (
-        policy.prices.destination_for(row.destination_country) if row.destination_country else None
     )
-    return DebtView(row, timeline_public_id, destination, tenant.zone)
+    record = (await (await session.connection()).execute(statement)).mappings().first()
+    if record is None:
+        return None
+    country = record["destination_country"]
+    destination = policy.prices.destination_for(country) if country else None
+    return DebtView(record, record["timeline_public_id"], destination, tenant.zone)

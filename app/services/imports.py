@@ -6,25 +6,25 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain import fields as rules
 from app.domain.debts import DebtInput, ExpensiveDestination, IntakePolicy, ValidDebt
 from app.domain.errors import FieldError, ValidationCode
 from app.services.debts import (
+    INSERT_DEBT,
     Clock,
     DebtView,
     ValidationFailed,
     check_debt,
-    debt_row,
-    insert_values,
+    debt_record,
 )
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timelines
 from app.storage import ids
-from app.storage.models import Debt, DebtImport
+from app.storage.models import DebtImport
 
 MAX_BATCH_SIZE = 1000
 
@@ -127,18 +127,16 @@ async def import_debts(
     session.add(record)
     await session.flush()
     created: list[CreatedItem] = []
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for index, item, debt in valid:
         timeline = timelines.get(debt.timeline_id) if debt.timeline_id else None
-        row = debt_row(debt, tenant=tenant, timeline=timeline, now=now)
-        row.import_id = record.id
-        rows.append(insert_values(row))
-        view = DebtView(
-            row, timeline.public_id if timeline else None, debt.destination, tenant.zone
-        )
+        row = debt_record(debt, tenant=tenant, timeline=timeline, now=now, import_id=record.id)
+        rows.append(row)
+        timeline_id = timeline.public_id if timeline else None
+        view = DebtView(row, timeline_id, debt.destination, tenant.zone)
         created.append(CreatedItem(index, item.temp_id, view))
     if rows:
         connection = await session.connection()
-        await connection.execute(insert(Debt), rows)  # one executemany, not a loop of INSERTs
+        await connection.execute(INSERT_DEBT, rows)  # one executemany, not a loop of INSERTs
     await session.commit()
     return ImportOutcome(record.public_id, record.name, created, failed)

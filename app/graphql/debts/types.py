@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, cast
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -105,48 +105,46 @@ class Debt:
 
     @classmethod
     def of(cls, view: DebtView) -> Debt:
-        row = view.row
-        mode = row.timeline_start_mode
-        import_date = view.local(row.import_date)
-        assert import_date is not None  # the column is NOT NULL
+        row = view.record
+        mode, civility = row["timeline_start_mode"], row["civility"]
         return cls(
-            id=strawberry.ID(row.public_id),
-            status=DebtStatus[row.status],
-            civility=Civility[row.civility] if row.civility else None,
-            firstname=row.firstname,
-            lastname=row.lastname,
-            phone=row.phone,
-            email=row.email,
-            birthdate=row.birthdate,
-            amount=row.amount,
-            amount_text=amount_text(row.amount, row.currency),
-            currency=row.currency,
-            object=row.object,
-            internal_id=row.internal_id,
-            invoice_reference=row.invoice_reference,
-            debtor_reference=row.debtor_reference,
-            invoice_date=row.invoice_date,
-            due_date=row.due_date,
-            address=row.address,
-            street_address=row.street_address,
-            street_number=row.street_number,
-            postal_code=row.postal_code,
-            city=row.city,
-            country=row.country,
-            iban=row.iban,
-            company=row.creditor,
-            debtor_company=row.debtor_company,
-            payment_link=row.payment_link,
-            metadata=cast(JSON | None, row.extra),
+            id=strawberry.ID(row["public_id"]),
+            status=DebtStatus[row["status"]],
+            civility=Civility[civility] if civility else None,
+            firstname=row["firstname"],
+            lastname=row["lastname"],
+            phone=row["phone"],
+            email=row["email"],
+            birthdate=row["birthdate"],
+            amount=row["amount"],
+            amount_text=amount_text(row["amount"], row["currency"]),
+            currency=row["currency"],
+            object=row["object"],
+            internal_id=row["internal_id"],
+            invoice_reference=row["invoice_reference"],
+            debtor_reference=row["debtor_reference"],
+            invoice_date=row["invoice_date"],
+            due_date=row["due_date"],
+            address=row["address"],
+            street_address=row["street_address"],
+            street_number=row["street_number"],
+            postal_code=row["postal_code"],
+            city=row["city"],
+            country=row["country"],
+            iban=row["iban"],
+            company=row["creditor"],
+            debtor_company=row["debtor_company"],
+            payment_link=row["payment_link"],
+            metadata=row["metadata"],
             timeline_id=strawberry.ID(view.timeline_public_id) if view.timeline_public_id else None,
             timeline_start_mode=TimelineStartMode[mode] if mode else None,
-            timeline_start_at=view.local(row.timeline_start_at),
+            timeline_start_at=view.local(row["timeline_start_at"]),
             destination=Destination.of(view.destination) if view.destination else None,
-            nb_reminders=row.nb_reminders,
-            nb_answered=row.nb_answered,
-            followups_count=row.followups_count,
-            summary=row.summary,
-            import_date=import_date,
+            nb_reminders=row["nb_reminders"],
+            nb_answered=row["nb_answered"],
+            followups_count=row["followups_count"],
+            summary=row["summary"],
+            import_date=row["import_date"].astimezone(view.zone),
         )
 
 
