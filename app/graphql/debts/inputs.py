@@ -9,8 +9,10 @@ from strawberry.scalars import JSON
 
 from app.domain import debts, scheduling
 from app.graphql.enums import Civility, TimelineStartMode
+from app.graphql.input_building import planned_input
 
 
+@planned_input
 @strawberry.input(description="A debt to register. Strings are trimmed; blank means not given.")
 class CreateDebtInput:
     firstname: str = strawberry.field(description="Required, at most 255 characters.")

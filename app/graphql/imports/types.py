@@ -10,9 +10,11 @@ from app.domain.debts import ExpensiveDestination
 from app.graphql.common import ValidationError
 from app.graphql.debts.inputs import CreateDebtInput
 from app.graphql.debts.types import Debt, ExpensiveDestinationError
+from app.graphql.input_building import planned_input
 from app.services.imports import MAX_BATCH_SIZE, ImportItem, ImportOutcome
 
 
+@planned_input
 @strawberry.input(description="One debt of a batch: a CreateDebtInput plus your own tempId.")
 class CreateDebtsItemInput(CreateDebtInput):
     temp_id: str | None = strawberry.field(
