@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate the database, then serve HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: WEB_CONCURRENCY, else one per CPU core)",
+    )
 
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
 
@@ -167,7 +172,8 @@ async def _migrated(_session: AsyncSession) -> dict[str, Any]:
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    if args.workers < 1:
+    workers = settings.web_concurrency if args.workers is None else args.workers
+    if workers < 1:
         raise CommandFailed("--workers must be at least 1")
     settings.check_secrets()
     asyncio.run(_with_session(settings, _migrated))  # once, before any worker starts
@@ -176,7 +182,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         proxy_headers=True,
         server_header=False,
     )

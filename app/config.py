@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     # OWASP's argon2id profile; secrets are random 256-bit strings, so this is ample.
     client_secret_hash_memory_kib: int = Field(19456, ge=8)
     client_secret_hash_time_cost: int = Field(2, ge=1)
+    web_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="worker processes of `debt-api serve`: one per core unless set",
+    )
     db_pool_size: int = 10
     db_connect_timeout_seconds: float = 5.0
     db_statement_timeout_seconds: float = 10.0

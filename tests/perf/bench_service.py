@@ -3,7 +3,7 @@
 Run from the repository root (PostgreSQL must be running; the script makes its own
 database `debt_bench` there and drops it again):
 
-    .venv/bin/python tests/perf/bench_service.py
+    .venv/bin/python -m tests.perf.bench_service
 
 It starts the real server as production would (`debt-api serve`, default workers) and, in
 the same run, a baseline: a minimal Starlette endpoint (same uvicorn, same workers) that
@@ -88,14 +88,15 @@ def baseline_row(data: dict[str, Any], company_id: int) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def serve_baseline(port: int, dsn: str, company_id: int, workers: int) -> None:
+def baseline_app() -> Any:
+    """The baseline: parse the JSON body, insert the row with asyncpg, answer its id."""
     import orjson
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
 
+    dsn, company_id = os.environ["BENCH_BASELINE_DSN"], int(os.environ["BENCH_BASELINE_COMPANY"])
     placeholders = ", ".join(f"${i}" for i in range(1, len(INSERT_COLUMNS) + 1))
     sql = f"INSERT INTO debt ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})"
 
@@ -112,8 +113,20 @@ def serve_baseline(port: int, dsn: str, company_id: int, workers: int) -> None:
             await connection.execute(sql, *row)
         return Response(orjson.dumps({"data": {"createDebt": {"id": row[0]}}}))
 
-    app = Starlette(routes=[Route("/graphql", create, methods=["POST"])], lifespan=lifespan)
-    uvicorn.run(app, host="127.0.0.1", port=port, workers=workers, log_level="warning")
+    return Starlette(routes=[Route("/graphql", create, methods=["POST"])], lifespan=lifespan)
+
+
+def serve_baseline(port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "tests.perf.bench_service:baseline_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 # ---------------------------------------------------------------- the load generator
@@ -309,7 +322,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=None, help="default: debt-api's default")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="default: debt-api serve's own default"
+    )
     parser.add_argument("--batch-runs", type=int, default=7)
     args = parser.parse_args()
 
@@ -330,6 +345,7 @@ async def main() -> None:
 
     body = json.dumps({"query": CREATE_DEBT, "variables": {"input": DEBT}}).encode()
     workers = ["--workers", str(args.workers)] if args.workers else []
+    worker_count = args.workers or int(env.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
     results: dict[str, tuple[LoadResult, float]] = {}
 
     port = free_port()
@@ -355,11 +371,15 @@ async def main() -> None:
         batch_seconds = await measure_batches(port, token, 1000, args.batch_runs)
 
     port = free_port()
-    baseline_command = [
-        sys.executable, __file__, "--serve-baseline", str(port), dsn, str(company_key),
-        str(args.workers or 1),
-    ]  # fmt: skip
-    with running(baseline_command, env, port) as baseline_server:
+    baseline_command = [sys.executable, "-m", "tests.perf.bench_service", "--serve-baseline"]
+    baseline_env = {
+        **env,
+        "BENCH_BASELINE_DSN": dsn,
+        "BENCH_BASELINE_COMPANY": str(company_key),
+    }
+    with running(
+        [*baseline_command, str(port), str(worker_count)], baseline_env, port
+    ) as baseline_server:
 
         def inserted(payload: bytes) -> bool:
             return b'"id"' in payload
@@ -375,7 +395,7 @@ async def main() -> None:
     baseline = results["baseline (asyncpg insert)"][0]
     print(
         f"\n{args.requests} requests at concurrency {args.concurrency}, "
-        f"{args.workers or 1} worker(s) each, PostgreSQL, loopback\n"
+        f"{worker_count} worker(s) each, PostgreSQL, loopback\n"
     )
     print(HEADER)
     print(
@@ -399,7 +419,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-baseline":
-        port_text, dsn_text, company_text, workers_text = sys.argv[2:6]
-        serve_baseline(int(port_text), dsn_text, int(company_text), int(workers_text))
+        serve_baseline(int(sys.argv[2]), int(sys.argv[3]))
     else:
         asyncio.run(main())
