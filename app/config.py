@@ -67,6 +67,16 @@ class Settings(BaseSettings):
             raise ValueError(f"not ISO 4217 codes: {', '.join(sorted(unknown))}")
         return value
 
+    @field_validator("price_table_path")
+    @classmethod
+    def _readable_price_table(cls, value: Path | None) -> Path | None:
+        # Read once here so a broken table stops the start instead of failing debts later.
+        try:
+            load_price_table(value)
+        except OSError as error:
+            raise ValueError(f"cannot read the price table: {error}") from None
+        return value
+
     @property
     def is_production(self) -> bool:
         return self.app_env.lower() == "production"

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 class DestinationTier(enum.Enum):
@@ -55,24 +56,52 @@ class PriceTable:
 
 
 def parse_price_table(text: str) -> PriceTable:
-    """Read a price table in the TOML layout of the packaged `data/destinations.toml`."""
-    tiers = []
-    for entry in tomllib.loads(text)["tier"]:
-        regions = entry.get("regions")
-        credits = entry.get("credits_per_call")
-        multiplier = entry.get("multiplier")
-        tiers.append(
-            TierPrice(
-                tier=DestinationTier(entry["name"]),
-                regions=None if regions is None else frozenset(regions),
-                credits_per_call=None if credits is None else int(credits),
-                multiplier=None if multiplier is None else float(multiplier),
-                expensive=bool(entry["expensive"]),
-            )
-        )
-    if not any(price.regions is None for price in tiers):
-        raise ValueError("price table needs one tier without `regions` to catch every other region")
-    return PriceTable(tuple(tiers))
+    """Read a price table in the TOML layout of the packaged `data/destinations.toml`.
+
+    A mistake in the file raises ValueError naming it: a typo must stop the server at start,
+    not silently price a region as another tier or round a price.
+    """
+    entries = tomllib.loads(text).get("tier")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("price table needs [[tier]] entries")
+    tiers = tuple(_tier_price(entry) for entry in entries)
+    catch_all = [index for index, price in enumerate(tiers) if price.regions is None]
+    if catch_all != [len(tiers) - 1]:
+        raise ValueError("price table needs exactly one tier without `regions`, the last one")
+    return PriceTable(tiers)
+
+
+def _tier_price(entry: dict[str, Any]) -> TierPrice:
+    name = entry.get("name")
+    if not isinstance(name, str) or name not in DestinationTier.__members__:
+        known = ", ".join(DestinationTier.__members__)
+        raise ValueError(f"price table: unknown tier name {name!r}; tiers are {known}")
+    expensive = entry.get("expensive")
+    if not isinstance(expensive, bool):
+        raise ValueError(f"price table: tier {name} needs `expensive = true` or `false`")
+    regions = entry.get("regions")
+    if regions is not None and (
+        not isinstance(regions, list) or not all(isinstance(r, str) for r in regions)
+    ):
+        raise ValueError(f"price table: `regions` of tier {name} must be a list of region codes")
+    credits = entry.get("credits_per_call")
+    if credits is not None and (
+        not isinstance(credits, int) or isinstance(credits, bool) or credits < 0
+    ):
+        raise ValueError(f"price table: `credits_per_call` of tier {name} must be an integer >= 0")
+    multiplier = entry.get("multiplier")
+    if multiplier is not None and (
+        not isinstance(multiplier, int | float) or isinstance(multiplier, bool) or multiplier < 0
+    ):
+        raise ValueError(f"price table: `multiplier` of tier {name} must be a number >= 0")
+    return TierPrice(
+        tier=DestinationTier[name],
+        # Phone regions are upper-case: "re" in the file must still mean Réunion.
+        regions=None if regions is None else frozenset(r.strip().upper() for r in regions),
+        credits_per_call=credits,
+        multiplier=None if multiplier is None else float(multiplier),
+        expensive=expensive,
+    )
 
 
 def load_price_table(path: Path | None = None) -> PriceTable:
@@ -90,8 +119,9 @@ def expensive_destination_message(destination: Destination) -> str:
     if destination.credits_per_call is None or destination.multiplier is None:
         cost = f"{where} have no known price and are billed as expensive international calls."
     else:
+        # repr-style float text: "4.0" as SPEC shows it, yet never rounds a configured 6.25.
         cost = (
             f"{where} cost {destination.credits_per_call} credits per call "
-            f"({destination.multiplier:.1f}x standard)."
+            f"({destination.multiplier!r}x standard)."
         )
     return f"{cost} Set acceptExpensiveDestination to true to proceed."
