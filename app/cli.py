@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError as SettingsError
@@ -156,6 +157,7 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
                     start_time=args.start_time,
                     active=not args.inactive,
                 ),
+                now=datetime.now(UTC),
             )
             if isinstance(created, list):
                 raise _refused(created)

@@ -160,7 +160,7 @@ async def find_debt(
         select(DEBT_TABLE, timeline_public_id)
         .outerjoin(Timeline.__table__, Timeline.__table__.c.id == DEBT_TABLE.c.timeline_id)  # type: ignore[attr-defined]
         .where(
-            DEBT_TABLE.c.public_id == public_id[: ids.PUBLIC_ID_MAX + 1],
+            DEBT_TABLE.c.public_id == ids.lookup_key(ids.DEBT, public_id),
             DEBT_TABLE.c.company_id == tenant.id,
         )
     )

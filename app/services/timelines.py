@@ -52,8 +52,9 @@ def working_calendar(row: Timeline) -> WorkingCalendar:
 
 
 async def create_timeline(
-    session: AsyncSession, *, company_id: int, raw: TimelineInput
+    session: AsyncSession, *, company_id: int, raw: TimelineInput, now: datetime
 ) -> TimelineView | list[FieldError]:
+    """Validate and store a timeline; nothing is written on refusal."""
     valid = validate_timeline(raw)
     if isinstance(valid, list):
         return valid
@@ -67,6 +68,7 @@ async def create_timeline(
         holiday_subdivision=calendar.holiday_subdivision,
         start_time=calendar.start_time,
         active=valid.active,
+        created_at=now,
     )
     session.add(row)
     await session.commit()
@@ -88,8 +90,8 @@ async def find_usable_timelines(
     Malformed, unknown, inactive and foreign ids all take this same single query, so
     neither the answer nor its timing tells them apart (SPEC section 6).
     """
-    # Longer than any id we issue: cut, so it still matches nothing but stays cheap to send.
-    wanted = {public_id[: ids.PUBLIC_ID_MAX + 1] for public_id in public_ids if public_id}
+    # Text that cannot be an id becomes a key of no row: still one query, never a fault.
+    wanted = {ids.lookup_key(ids.TIMELINE, public_id) for public_id in public_ids if public_id}
     if not wanted:
         return {}
     rows = await session.exec(

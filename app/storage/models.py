@@ -50,7 +50,8 @@ class Timeline(SQLModel, table=True):
     name: str = Field(max_length=255)
     excluded_weekdays: str = Field(max_length=64, default="")
     holiday_country: str = Field(max_length=2, default="FR")
-    holiday_subdivision: str | None = Field(default=None, max_length=16)
+    # The holidays library has codes longer than 16 characters ("São Paulo Capital").
+    holiday_subdivision: str | None = Field(default=None, max_length=64)
     start_time: time = Field(default=time(9, 0))
     active: bool = True
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

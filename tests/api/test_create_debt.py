@@ -101,6 +101,7 @@ async def test_unknown_id_reads_null(api: Api) -> None:
     assert await api.debt("debt_doesnotexist") is None
     assert await api.debt("1") is None
     assert await api.debt("") is None
+    assert await api.debt("debt_\x00") is None  # PostgreSQL text cannot hold NUL
 
 
 async def test_another_companys_debt_reads_exactly_like_a_missing_one(api: Api) -> None:

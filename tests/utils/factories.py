@@ -42,6 +42,6 @@ async def make_timeline(runtime: Runtime, company_id: str, **fields: object) -> 
     async with runtime.sessions() as session:
         key = await find_company_key(session, company_id)
         assert key is not None
-        created = await create_timeline(session, company_id=key, raw=raw)
+        created = await create_timeline(session, company_id=key, raw=raw, now=runtime.clock())
     assert not isinstance(created, list), created
     return created

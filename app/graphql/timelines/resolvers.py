@@ -23,9 +23,10 @@ class TimelineMutations:
         input: Annotated[CreateTimelineInput, strawberry.argument(description="The timeline.")],
     ) -> CreateTimelineResult:
         caller = await authorize(info, Scope.TIMELINES_WRITE)
-        async with info.context.runtime.sessions() as session:
+        runtime = info.context.runtime
+        async with runtime.sessions() as session:
             outcome = await create_timeline(
-                session, company_id=caller.tenant.id, raw=input.to_domain()
+                session, company_id=caller.tenant.id, raw=input.to_domain(), now=runtime.clock()
             )
         if isinstance(outcome, list):
             return ValidationError.of(outcome)
