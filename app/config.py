@@ -67,6 +67,12 @@ class Settings(BaseSettings):
             raise ValueError(f"not ISO 4217 codes: {', '.join(sorted(unknown))}")
         return value
 
+    @field_validator("price_table_path", mode="before")
+    @classmethod
+    def _blank_means_packaged_table(cls, value: object) -> object:
+        # `PRICE_TABLE_PATH=` (set but empty) would otherwise read as the directory ".".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("price_table_path")
     @classmethod
     def _readable_price_table(cls, value: Path | None) -> Path | None:

@@ -166,6 +166,17 @@ async def test_invalid_timelines_are_refused_and_nothing_is_written(
     assert await list_timelines(api) == []
 
 
+async def test_an_unknown_weekday_is_refused_by_the_schema(refusing_company: Api) -> None:
+    api = refusing_company
+    body = await api.gql(CREATE_TIMELINE, {"input": {"name": "T", "excludedWeekdays": ["FUNDAY"]}})
+
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert "FUNDAY" in error["message"]
+    assert "Weekday" in error["message"]
+    assert await list_timelines(api) == []
+
+
 async def test_six_excluded_days_leave_one_working_day(api: Api) -> None:
     created = await create_timeline(api, excludedWeekdays=ALL_DAYS[:6])
     assert created["__typename"] == "Timeline"

@@ -139,3 +139,12 @@ def test_settings_refuse_a_price_table_path_that_cannot_be_used(tmp_path: Path) 
         Settings(price_table_path=broken)
     with pytest.raises(pydantic.ValidationError, match="cannot read the price table"):
         Settings(price_table_path=tmp_path / "missing.toml")
+
+
+def test_an_empty_price_table_path_means_the_packaged_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PRICE_TABLE_PATH", "")
+    settings = Settings()
+    assert settings.price_table_path is None
+    assert settings.intake_policy.prices == load_price_table()
