@@ -3,7 +3,7 @@
 The holidays library names some subdivisions with more than 16 characters (Brazil's
 "São Paulo Capital"): a valid calendar must not fail to store on PostgreSQL.
 
-Revision ID: 0005
+Revision ID: 0006
 Revises: 0001
 Create Date: 2026-11-24 23:40:00
 """
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0005'
+revision: str = '0006'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
