@@ -4,7 +4,7 @@ The holidays library names some subdivisions with more than 16 characters (Brazi
 "São Paulo Capital"): a valid calendar must not fail to store on PostgreSQL.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-24 23:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | None = '0001'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
