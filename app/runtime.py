@@ -31,13 +31,14 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
         engine = create_engine(settings)
+        clock = clock or system_clock
         return cls(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
             tenants=TenantDirectory(engine),
-            tokens=TokenReader(settings),
-            clock=clock or system_clock,
+            tokens=TokenReader(settings, clock),
+            clock=clock,
         )
 
     async def stop(self) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -132,22 +132,28 @@ def issue_token(
     )
 
 
-def read_token(settings: Settings, token: str) -> TokenClaims | None:
-    """The claims of a token this server signed and that has not expired, else None."""
+def read_token(settings: Settings, token: str, *, now: datetime) -> TokenClaims | None:
+    """The claims of a token this server signed and that has not expired at `now`, else None.
+
+    Expiry is judged against the same clock that issued the token, not the library's own.
+    """
     try:
         claims = jwt.decode(
             token,
             settings.secret_key,
             algorithms=[_ALGORITHM],
             issuer=settings.token_issuer,
-            options={"require": ["exp", "iat", "sub", "iss"]},
+            options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False},
         )
     except jwt.PyJWTError:
         return None
     company, scope, subject = claims.get("company"), claims.get("scope"), claims.get("sub")
+    expires_at = claims.get("exp")
     if not (isinstance(company, str) and isinstance(scope, str) and isinstance(subject, str)):
         return None
-    return TokenClaims(subject, company, frozenset(scope.split()), int(claims["exp"]))
+    if not isinstance(expires_at, int) or expires_at <= now.timestamp():
+        return None
+    return TokenClaims(subject, company, frozenset(scope.split()), expires_at)
 
 
 class TokenReader:
@@ -157,18 +163,22 @@ class TokenReader:
     claims never change, so a verified token only needs its expiry checked again.
     """
 
-    def __init__(self, settings: Settings, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime], max_entries: int = 10_000
+    ) -> None:
         self._settings = settings
+        self._clock = clock
         self._max_entries = max_entries
         self._verified: dict[str, TokenClaims] = {}
 
     def read(self, token: str) -> TokenClaims | None:
+        now = self._clock()
         claims = self._verified.get(token)
         if claims is not None:
-            if claims.expires_at > time.time():
+            if claims.expires_at > now.timestamp():
                 return claims
             del self._verified[token]
-        claims = read_token(self._settings, token)
+        claims = read_token(self._settings, token, now=now)
         if claims is not None:
             if len(self._verified) >= self._max_entries:
                 self._verified.clear()  # bounded; refilling costs one decode per live token

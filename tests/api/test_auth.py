@@ -10,6 +10,7 @@ import pytest
 from app.runtime import Runtime
 from app.services.auth import issue_token
 from tests.utils.api import CREATE_DEBT, DEBT, VALID_DEBT, Api, fetch_token
+from tests.utils.clock import Clock
 from tests.utils.factories import make_client
 
 UNAUTHENTICATED = {
@@ -115,3 +116,27 @@ async def test_write_only_token_cannot_read(api: Api, runtime: Runtime) -> None:
 async def test_authentication_comes_before_validation(api: Api) -> None:
     body = await api.gql(CREATE_DEBT, {"input": {**VALID_DEBT, "amount": "-1"}}, token=None)
     assert _error(body) == UNAUTHENTICATED
+
+
+async def test_expiry_follows_the_server_clock_even_for_a_verified_token(
+    api: Api, clock: Clock
+) -> None:
+    assert (await api.create_debt(VALID_DEBT))["__typename"] == "Debt"  # verified, remembered
+
+    clock.set(datetime.now(UTC) + timedelta(seconds=3601))
+    body = await api.gql(CREATE_DEBT, {"input": VALID_DEBT})
+
+    assert _error(body) == UNAUTHENTICATED
+    assert await api.debt_count() == 1
+
+
+async def test_a_token_issued_under_a_fixed_clock_is_valid_under_it(
+    api: Api, runtime: Runtime, clock: Clock
+) -> None:
+    clock.set(datetime(2024, 3, 1, 12, 0, tzinfo=UTC))
+    client = await make_client(runtime, api.company_id, ("debts:write",))
+    token = await fetch_token(api.http, client.client_id, client.client_secret)
+
+    body = await api.gql(CREATE_DEBT, {"input": VALID_DEBT}, token=token)
+
+    assert body["data"]["createDebt"]["importDate"].startswith("2024-03-01T13:00:00")
