@@ -187,7 +187,8 @@ def test_any_input_gives_a_storable_debt_or_field_errors_in_input_order(
     if isinstance(outcome, ValidDebt):
         for f in fields(ValidDebt):
             value = getattr(outcome, f.name)
-            if isinstance(value, str):
+            # timelineId is never an error and never stored: the service only looks it up.
+            if isinstance(value, str) and f.name != "timeline_id":
                 assert storable(value), (f.name, value)
                 assert len(value) <= (2000 if f.name in {"object", "address"} else 255)
         return
