@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from app.domain import fields as rules
 from app.domain.destinations import Destination, PriceTable
 from app.domain.errors import FieldError, Problem, ValidationCode
-from app.domain.money import normalize_amount, normalize_currency
+from app.domain.money import AmountInput, normalize_amount, normalize_currency
 from app.domain.phones import normalize_phone
 from app.domain.scheduling import TimelineStartMode
 
@@ -42,7 +42,7 @@ class DebtInput:
     civility: Civility | None = None
     phone: str | None = None
     email: str | None = None
-    amount: Decimal | None = None
+    amount: AmountInput | None = None
     currency: str | None = None
     birthdate: str | None = None
     object: str | None = None
@@ -144,10 +144,17 @@ class _Collector:
     """Runs rules field by field, keeping every problem instead of stopping at the first."""
 
     def __init__(self) -> None:
-        self.errors: list[FieldError] = []
+        self._errors: list[tuple[int, FieldError]] = []
 
     def add(self, name: str, problem: Problem) -> None:
-        self.errors.append(FieldError(camel_case(name), problem.code, problem.message))
+        error = FieldError(camel_case(name), problem.code, problem.message)
+        self._errors.append((_INPUT_ORDER[name], error))
+
+    @property
+    def errors(self) -> list[FieldError]:
+        # The stable order SPEC asks for: the order of the fields in the input (a stable
+        # sort, so two problems of one field keep the order they were found in).
+        return [error for _, error in sorted(self._errors, key=lambda pair: pair[0])]
 
     def check(self, name: str, outcome: T | Problem) -> T | None:
         if isinstance(outcome, Problem):
@@ -186,9 +193,10 @@ def validate_debt(
         raw.currency,
         lambda v: normalize_currency(v, supported=policy.supported_currencies),
     )
+    amount_given = rules.clean_text(raw.amount) if isinstance(raw.amount, str) else raw.amount
     amount = (
-        c.check("amount", normalize_amount(raw.amount, currency=currency))
-        if raw.amount is not None
+        c.check("amount", normalize_amount(amount_given, currency=currency))
+        if amount_given is not None
         else c.check("amount", rules.REQUIRED)
     )
     birthdate = c.optional("birthdate", raw.birthdate, rules.strict_date)
@@ -209,8 +217,9 @@ def validate_debt(
     payment_link = c.optional("payment_link", raw.payment_link, rules.http_url)
     metadata = None if raw.metadata is None else c.check("metadata", rules.metadata(raw.metadata))
 
-    if c.errors:
-        return sorted(c.errors, key=_input_position)
+    errors = c.errors
+    if errors:
+        return errors
     assert firstname and lastname and amount is not None and currency  # no errors: all set
     return ValidDebt(
         firstname=firstname,
@@ -233,12 +242,6 @@ def validate_debt(
         destination=policy.prices.destination_for(phone.region) if phone else None,
         **texts,
     )
-
-
-def _input_position(error: FieldError) -> int:
-    # The stable order SPEC asks for: the order of the fields in the input.
-    snake = "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in error.field)
-    return _INPUT_ORDER.get(snake, len(_INPUT_ORDER))
 
 
 def expensive_destination(debt: ValidDebt) -> ExpensiveDestination | None:

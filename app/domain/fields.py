@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
@@ -19,6 +20,9 @@ NAME_MAX = 255
 TEXT_MAX = 255
 LONG_TEXT_MAX = 2000
 METADATA_MAX_BYTES = 16 * 1024
+# Not in the spec: the response encoder (orjson) stops at 254 levels, and a debt's metadata
+# sits a few levels down in a response, so nesting is capped well below that.
+METADATA_MAX_DEPTH = 64
 
 REQUIRED = Problem(ValidationCode.REQUIRED, "this field is required")
 
@@ -81,7 +85,10 @@ def email(value: str) -> str | Problem:
     except EmailNotValidError as error:
         return Problem(ValidationCode.INVALID_EMAIL, f"not a valid email address: {error}")
     local, _, domain = checked.normalized.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    normalized = f"{local}@{domain.lower()}"
+    if len(normalized) > TEXT_MAX:  # lower-casing can lengthen text ("İ" becomes two characters)
+        return Problem(ValidationCode.TOO_LONG, f"must be at most {TEXT_MAX} characters")
+    return normalized
 
 
 def iban(value: str) -> str | Problem:
@@ -96,8 +103,9 @@ def iban(value: str) -> str | Problem:
 
 def country(value: str) -> str | Problem:
     """An ISO 3166-1 alpha-2 code, upper-cased."""
+    # ASCII before upper-casing: "ı".upper() is "I", so "ıt" would otherwise pass as IT.
     code = value.upper()
-    if len(code) == 2 and code.isascii() and pycountry.countries.get(alpha_2=code) is not None:
+    if value.isascii() and len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None:
         return code
     return Problem(ValidationCode.INVALID_COUNTRY, "must be an ISO 3166-1 alpha-2 country code")
 
@@ -107,7 +115,11 @@ def http_url(value: str) -> str | Problem:
     if len(value) > TEXT_MAX:
         return Problem(ValidationCode.TOO_LONG, f"must be at most {TEXT_MAX} characters")
     invalid = Problem(ValidationCode.INVALID_URL, "must be an absolute http or https URL")
-    if any(character.isspace() for character in value) or _CONTROL.search(value):
+    if (
+        any(character.isspace() for character in value)
+        or _CONTROL.search(value)
+        or not _is_utf8(value)
+    ):
         return invalid
     try:
         parts = urlsplit(value)
@@ -121,15 +133,45 @@ def http_url(value: str) -> str | Problem:
 
 
 def metadata(value: Any) -> dict[str, Any] | Problem:
-    """A JSON object of at most METADATA_MAX_BYTES once serialized."""
+    """A JSON object of at most METADATA_MAX_BYTES as compact UTF-8 JSON (JSON.stringify's size).
+
+    It is measured with the encoder that writes the responses, so whatever is accepted here
+    can be echoed back: integers beyond 64 bits or text that is not valid Unicode cannot.
+    """
     if not isinstance(value, dict):
         return Problem(ValidationCode.INVALID_METADATA, "must be a JSON object")
+    problem = _json_shape_problem(value, depth=1)
+    if problem is not None:
+        return Problem(ValidationCode.INVALID_METADATA, problem)
     try:
-        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
-    except (ValueError, TypeError, RecursionError):
-        return Problem(ValidationCode.INVALID_METADATA, "must be plain JSON (no NaN, valid text)")
+        size = len(orjson.dumps(value))
+    except orjson.JSONEncodeError:
+        return Problem(
+            ValidationCode.INVALID_METADATA,
+            "must be plain JSON: string keys, valid Unicode text, integers within 64 bits",
+        )
     if size > METADATA_MAX_BYTES:
         return Problem(
             ValidationCode.INVALID_METADATA, f"must be at most {METADATA_MAX_BYTES} bytes as JSON"
         )
     return value
+
+
+def _json_shape_problem(value: Any, *, depth: int) -> str | None:
+    # Walked before encoding, and never deeper than the limit, so any nesting is safe to
+    # inspect. orjson would write NaN as null and encode tuples or dates the storage cannot:
+    # such values (possible from Python callers such as a file import, never from GraphQL)
+    # are caught here.
+    if isinstance(value, dict | list):
+        if depth > METADATA_MAX_DEPTH:
+            return f"must not be nested more than {METADATA_MAX_DEPTH} levels deep"
+        for item in value.values() if isinstance(value, dict) else value:
+            problem = _json_shape_problem(item, depth=depth + 1)
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must not contain NaN or Infinity"
+    if not isinstance(value, str | int | float | None):
+        return "must hold only JSON values"
+    return None

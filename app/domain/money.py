@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -11,6 +12,16 @@ import pycountry
 from app.domain.errors import Problem, ValidationCode
 
 AMOUNT_CEILING = Decimal(10) ** 12
+
+AmountInput = Decimal | str | int | float
+"""An amount as callers send it: GraphQL hands over JSON numbers and text untouched."""
+
+# Plain ASCII decimal notation; Decimal() alone would also take "1_000", Arabic-Indic digits
+# and NaN payloads.
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE_TEXT = frozenset({"nan", "snan", "inf", "infinity"})
+NOT_A_NUMBER = Problem(ValidationCode.INVALID_AMOUNT, "amount must be a number such as 1250.00")
+NOT_FINITE = Problem(ValidationCode.INVALID_AMOUNT, "amount must be a finite number")
 
 # Funds, precious metals, test and "no currency" codes: ISO 4217 lists them, nobody owes them.
 NON_MONETARY_CODES = frozenset(
@@ -46,7 +57,8 @@ def default_supported_currencies() -> frozenset[str]:
 def normalize_currency(text: str, *, supported: frozenset[str]) -> str | Problem:
     """Upper-case an ISO 4217 code and check that this system accepts it."""
     code = text.upper()
-    if code not in iso_currency_codes():
+    # ASCII before upper-casing: "ı".upper() is "I", so "ıdr" would otherwise pass as IDR.
+    if not text.isascii() or code not in iso_currency_codes():
         return Problem(
             ValidationCode.INVALID_CURRENCY, f'"{text}" is not an ISO 4217 currency code'
         )
@@ -59,14 +71,42 @@ def _quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units()[currency])
 
 
-def normalize_amount(amount: Decimal, *, currency: str | None) -> Decimal | Problem:
+def number_as_decimal(value: int | float) -> Decimal:
+    """A JSON number as the decimal it was written as: 0.1 stays 0.1, not its binary value."""
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
+def read_amount(raw: AmountInput) -> Decimal | Problem:
+    """The decimal an amount stands for: written like 1250.00 (or 1.25E+3), or a number."""
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, bool):  # a bool is an int to Python, never an amount
+        return NOT_A_NUMBER
+    if isinstance(raw, int | float):
+        return number_as_decimal(raw)
+    text = raw.strip()
+    if _DECIMAL_TEXT.fullmatch(text):
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # an exponent beyond what Decimal can represent
+            return Problem(
+                ValidationCode.INVALID_AMOUNT, "amount must be greater than 0 and below 10^12"
+            )
+    return NOT_FINITE if text.lstrip("+-").lower() in _NON_FINITE_TEXT else NOT_A_NUMBER
+
+
+def normalize_amount(raw: AmountInput, *, currency: str | None) -> Decimal | Problem:
     """Check an amount (finite, > 0, < 10^12, no finer than the currency's minor unit).
 
     `currency` is the already-validated code, or None when the currency itself was
-    refused: then the decimals cannot be judged and the amount is returned as given.
+    refused: then the decimals cannot be judged and the amount is returned as read.
+    Trailing zeros are not decimals of precision: 1250.000 EUR is 1250.00 EUR.
     """
+    amount = read_amount(raw)
+    if isinstance(amount, Problem):
+        return amount
     if not amount.is_finite():
-        return Problem(ValidationCode.INVALID_AMOUNT, "amount must be a finite number")
+        return NOT_FINITE
     if amount <= 0:
         return Problem(ValidationCode.INVALID_AMOUNT, "amount must be greater than 0")
     if amount >= AMOUNT_CEILING:

@@ -11,6 +11,11 @@ from app.domain.errors import Problem, ValidationCode
 
 DEFAULT_REGION = "FR"
 
+# phonenumbers compiles its metadata's patterns through the re module's cache of 512: with
+# numbers from many regions they keep falling out and being recompiled (about 370 µs per
+# number instead of 18, measured by tests/perf/bench_validation.py). Keep them all.
+phonenumbers.enable_pattern_cache()
+
 # French overseas regions whose national-format numbers (0690..., 0262...) read as
 # mainland France by default; the debt's country tells us to read them locally instead.
 OVERSEAS_REGIONS = frozenset({"GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM", "WF", "NC", "PF"})
@@ -79,3 +84,15 @@ def normalize_phone(text: str, *, country: str | None = None) -> NormalizedPhone
 def region_of(e164: str) -> str:
     """The region of a stored E.164 number (stored numbers are valid by construction)."""
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or "ZZ"
+
+
+def load_phone_metadata() -> None:
+    """Load every region's metadata and compile its patterns now, at startup.
+
+    phonenumbers loads a region on first use, once per process; a region's first number
+    costs milliseconds, which belong at startup rather than in some caller's request.
+    """
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            normalize_phone(phonenumbers.format_number(example, PhoneNumberFormat.E164))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
 from app.graphql.imports.mutations import ImportMutations
+from app.graphql.scalars import DECIMAL
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
 
 log = logging.getLogger("app.graphql")
@@ -49,4 +52,5 @@ schema = DebtSchema(
     query=Query,
     mutation=Mutation,
     extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
 )

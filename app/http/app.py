@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from app.config import Settings
+from app.domain.phones import load_phone_metadata
 from app.graphql.view import GraphQLView
 from app.http.health import health_endpoint
 from app.http.token import token_endpoint
@@ -34,6 +35,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime.start(settings, clock)
+        load_phone_metadata()  # once per process, before the first request needs it
         if migrate_on_start:
             await migrate(runtime.engine)
         app.state.runtime = runtime

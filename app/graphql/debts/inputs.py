@@ -26,6 +26,8 @@ class CreateDebtInput:
     email: str | None = strawberry.field(
         default=None, description="Phone or email is required. Syntax checked, no DNS lookup."
     )
+    # At run time a Decimal or the text as sent (see app/graphql/scalars.py): the domain's
+    # amount rule reads it, so unreadable text is a field error like any other.
     amount: Decimal = strawberry.field(
         description="Greater than 0, below 10^12, at most the currency's minor units of decimals."
     )
