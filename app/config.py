@@ -52,8 +52,15 @@ class Settings(BaseSettings):
         description="worker processes of `debt-api serve`: one per core unless set",
     )
     db_pool_size: int = 10
-    db_connect_timeout_seconds: float = 5.0
-    db_statement_timeout_seconds: float = 10.0
+    # Together these bound how long a request waits on an unreachable database before it
+    # answers SERVICE_UNAVAILABLE: at worst a pool wait plus a connect (3 + 3 s), or a hung
+    # statement plus closing its connection (5 + 2 s), under 10 s either way.
+    db_connect_timeout_seconds: float = Field(
+        3.0, gt=0, description="connecting, and waiting for a pooled connection"
+    )
+    db_statement_timeout_seconds: float = Field(
+        5.0, gt=0, description="one statement; raise it for long migrations"
+    )
     idempotency_key_retention_seconds: int = Field(
         int(DEFAULT_RETENTION.total_seconds()),
         gt=0,
