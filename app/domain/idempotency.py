@@ -43,8 +43,9 @@ def fingerprint(request: object) -> str:
     """sha256 (hex) of a canonical JSON form of a request's input.
 
     Keys are sorted at every level, so the order in which a client wrote the fields (or the
-    keys of `metadata`) does not matter; fields left out and fields sent as null are the
-    same; a Decimal keeps the digits it was sent with ("1250.00" is not "1250.0").
+    keys of `metadata`) does not matter; an input field left out and one sent as null are
+    the same; strings are taken as sent, untrimmed, and a Decimal keeps the digits it was
+    sent with ("1250.00" is not "1250.0"): a retry sends the same thing again.
     """
     canonical = json.dumps(request, default=_plain, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

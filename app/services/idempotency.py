@@ -132,8 +132,8 @@ async def _find(
 async def purge_expired_keys(session: AsyncSession, *, now: datetime, limit: int) -> int:
     """Delete up to `limit` expired keys of any company, in the session's transaction.
 
-    Rows another transaction holds are skipped, not waited for (PostgreSQL), so purging never
-    makes a write wait and can never be part of a deadlock.
+    Rows another transaction holds are skipped, not waited for (PostgreSQL): the purge itself
+    never waits, so it cannot take part in a deadlock.
     """
     if limit <= 0:
         return 0
