@@ -15,6 +15,7 @@ from app.runtime import Runtime
 from app.storage.db import migrate
 from tests.conftest import TEST_SECRET
 from tests.utils.api import CREATE_DEBT, DEBT, VALID_DEBT, Api
+from tests.utils.factories import make_client
 from tests.utils.live import LiveServer, live_server
 from tests.utils.postgres_cluster import PostgresCluster, postgres_bin
 
@@ -77,6 +78,12 @@ async def test_stopped_database_is_unavailable_then_recovered_without_restart(
 ) -> None:
     before = await caller.create_debt(VALID_DEBT)
     assert before["__typename"] == "Debt"
+    client = await make_client(caller.runtime, caller.company_id)
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+    }
     await caller.runtime.engine.dispose()  # the test's own pool: not the server's
 
     await asyncio.to_thread(cluster.stop)
@@ -96,6 +103,10 @@ async def test_stopped_database_is_unavailable_then_recovered_without_restart(
     assert health.status_code == 503
     assert health.json() == {"status": "degraded", "database": "unreachable"}
     assert seconds < ANSWER_WITHIN_SECONDS
+    token, seconds = await timed(caller.http.post("/token", data=credentials))
+    assert token.status_code == 503
+    assert token.json()["error"] == "temporarily_unavailable"
+    assert seconds < ANSWER_WITHIN_SECONDS
     assert server.is_running(), server.log()
 
     await asyncio.to_thread(cluster.start)
@@ -104,6 +115,7 @@ async def test_stopped_database_is_unavailable_then_recovered_without_restart(
     assert after["__typename"] == "Debt"
     assert (await caller.create_debt(VALID_DEBT, key="during-outage"))["id"] == after["id"]
     assert (await caller.http.get("/health")).status_code == 200
+    assert (await caller.http.post("/token", data=credentials)).status_code == 200
     assert await caller.debt_count() == 2
     assert server.is_running()
 

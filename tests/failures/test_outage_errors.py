@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.graphql.view import _is_outage
+from app.storage.outages import is_outage
 
 
 def wrapped(error: BaseException, outer: type[DBAPIError] = DBAPIError) -> DBAPIError:
@@ -50,9 +50,9 @@ FAULTS = [
 
 @pytest.mark.parametrize("error", OUTAGES, ids=lambda e: type(e).__name__)
 def test_unreachable_database_errors_are_outages(error: BaseException) -> None:
-    assert _is_outage(error)
+    assert is_outage(error)
 
 
 @pytest.mark.parametrize("error", FAULTS, ids=lambda e: type(e).__name__)
 def test_other_errors_are_faults(error: BaseException) -> None:
-    assert not _is_outage(error)
+    assert not is_outage(error)
