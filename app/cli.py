@@ -19,8 +19,11 @@ from app.domain.errors import FieldError
 from app.domain.timelines import TimelineInput
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
+from app.services.idempotency import purge_expired_keys
 from app.services.timelines import create_timeline
 from app.storage.db import create_engine, migrate, session_factory
+
+_PURGE_BATCH = 1000
 
 
 class CommandFailed(Exception):
@@ -46,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+
+    commands.add_parser(
+        "purge-idempotency-keys",
+        help="delete expired idempotency keys (writes also purge a few; run this from cron)",
+    )
 
     company = commands.add_parser("create-company", help="register a company (tenant)")
     company.add_argument("--name", required=True)
@@ -100,6 +108,8 @@ async def _company_key(session: AsyncSession, public_id: str) -> int:
 def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
     if args.command == "migrate":
         return asyncio.run(_with_session(settings, _migrated))
+    if args.command == "purge-idempotency-keys":
+        return asyncio.run(_with_session(settings, _purge_keys))
     if args.command == "create-company":
 
         async def company(session: AsyncSession) -> dict[str, Any]:
@@ -169,6 +179,16 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
 
 async def _migrated(_session: AsyncSession) -> dict[str, Any]:
     return {"migrated": True}
+
+
+async def _purge_keys(session: AsyncSession) -> dict[str, Any]:
+    now, purged = datetime.now(UTC), 0
+    while True:  # in short transactions, so live writes never wait long on a purge
+        deleted = await purge_expired_keys(session, now=now, limit=_PURGE_BATCH)
+        await session.commit()
+        purged += deleted
+        if deleted < _PURGE_BATCH:
+            return {"purged": purged}
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.debts import IntakePolicy
 from app.domain.destinations import load_price_table
+from app.domain.idempotency import DEFAULT_RETENTION, KeyPolicy
 from app.domain.money import default_supported_currencies, iso_currency_codes
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
@@ -50,8 +52,23 @@ class Settings(BaseSettings):
         description="worker processes of `debt-api serve`: one per core unless set",
     )
     db_pool_size: int = 10
-    db_connect_timeout_seconds: float = 5.0
-    db_statement_timeout_seconds: float = 10.0
+    # Together these bound how long a request waits on an unreachable database before it
+    # answers SERVICE_UNAVAILABLE: at worst a pool wait plus a connect (3 + 3 s), or a hung
+    # statement plus closing its connection (5 + 2 s), under 10 s either way.
+    db_connect_timeout_seconds: float = Field(
+        3.0, gt=0, description="connecting, and waiting for a pooled connection"
+    )
+    db_statement_timeout_seconds: float = Field(
+        5.0, gt=0, description="one statement; raise it for long migrations"
+    )
+    idempotency_key_retention_seconds: int = Field(
+        int(DEFAULT_RETENTION.total_seconds()),
+        gt=0,
+        description="how long an idempotency key keeps its result (SPEC: at least 24 h)",
+    )
+    idempotency_key_purge_batch: int = Field(
+        100, ge=0, description="expired keys each new key may delete; 0 leaves them to the CLI"
+    )
 
     @field_validator("default_timezone")
     @classmethod
@@ -105,6 +122,13 @@ class Settings(BaseSettings):
             time_cost=self.client_secret_hash_time_cost,
             memory_cost=self.client_secret_hash_memory_kib,
             parallelism=1,
+        )
+
+    @cached_property
+    def key_policy(self) -> KeyPolicy:
+        return KeyPolicy(
+            retention=timedelta(seconds=self.idempotency_key_retention_seconds),
+            purge_batch=self.idempotency_key_purge_batch,
         )
 
     def check_secrets(self) -> None:

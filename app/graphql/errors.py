@@ -38,3 +38,17 @@ def service_unavailable() -> GraphQLError:
 
 def internal() -> GraphQLError:
     return api_error(ErrorCode.INTERNAL, "Internal server error")
+
+
+def idempotency_conflict() -> GraphQLError:
+    return api_error(
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        "This idempotency key was already used with a different input; nothing was written",
+    )
+
+
+def idempotency_in_progress() -> GraphQLError:
+    return api_error(
+        ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+        "A request with this idempotency key is still in progress; retry shortly",
+    )

@@ -7,8 +7,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
@@ -20,24 +18,9 @@ from app.graphql.context import Context
 from app.graphql.errors import internal, service_unavailable
 from app.graphql.schema import is_fault, schema
 from app.runtime import Runtime
+from app.storage.outages import is_outage
 
 log = logging.getLogger("app.graphql")
-
-# Errors meaning "the database cannot be reached right now", not "this request is wrong".
-_OUTAGES: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    PoolTimeoutError,
-    ConnectionError,
-    TimeoutError,
-    OSError,
-)
-
-
-def _is_outage(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, _OUTAGES)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -74,7 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
         if not is_fault(error):
             return error
         original = error.original_error
-        replacement = service_unavailable() if _is_outage(original) else internal()
+        replacement = service_unavailable() if is_outage(original) else internal()
         return StrawberryGraphQLError(
             replacement.message,
             nodes=error.nodes,

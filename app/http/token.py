@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -11,6 +12,9 @@ from starlette.responses import JSONResponse
 
 from app.runtime import Runtime
 from app.services.auth import UnknownScopes, authenticate_client, issue_token, parse_scopes
+from app.storage.outages import is_outage
+
+log = logging.getLogger(__name__)
 
 _NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -70,12 +74,20 @@ async def token_endpoint(request: Request) -> JSONResponse:
     else:
         return _error(401, "invalid_client", "Client authentication is required")
 
-    async with runtime.sessions() as session:
-        found = await authenticate_client(
-            session,
-            client_id=credentials[0],
-            client_secret=credentials[1],
-            hasher=runtime.settings.secret_hasher,
+    try:
+        async with runtime.sessions() as session:
+            found = await authenticate_client(
+                session,
+                client_id=credentials[0],
+                client_secret=credentials[1],
+                hasher=runtime.settings.secret_hasher,
+            )
+    except Exception as error:
+        if not is_outage(error):
+            raise  # a bug: Starlette's error handling logs it and answers 500
+        log.warning("database unreachable while authenticating a client", exc_info=error)
+        return _error(
+            503, "temporarily_unavailable", "The service is temporarily unavailable; retry shortly"
         )
     if found is None:
         return _error(401, "invalid_client", "Unknown client or wrong secret")

@@ -22,7 +22,10 @@ from app.domain.debts import (
 )
 from app.domain.destinations import Destination
 from app.domain.errors import FieldError
+from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.domain.scheduling import timeline_start_at
+from app.services import idempotency
+from app.services.idempotency import KeyConflict, KeyedRequest, KeyInProgress, Replay
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
 from app.storage import ids
@@ -59,7 +62,7 @@ class ValidationFailed:
     errors: list[FieldError]
 
 
-CreateDebtOutcome = DebtView | ValidationFailed | ExpensiveDestination
+CreateDebtOutcome = DebtView | ValidationFailed | ExpensiveDestination | KeyConflict | KeyInProgress
 
 
 def check_debt(
@@ -136,19 +139,55 @@ async def create_debt(
     raw: DebtInput,
     policy: IntakePolicy,
     clock: Clock,
+    idempotency_key: str | None = None,
+    key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
 ) -> CreateDebtOutcome:
-    """Validate, guard, attach the timeline and store one debt; nothing is written on refusal."""
+    """Validate, guard, attach the timeline and store one debt; nothing is written on refusal.
+
+    With an idempotency key, the key row and the debt are committed in one transaction, and
+    a key that already created a debt from the same input answers with that debt.
+    """
     now = clock()
     checked = check_debt(raw, tenant=tenant, policy=policy, now=now)
+    key = check_key(idempotency_key)
+    if isinstance(key, FieldError):  # reported with the input's own problems, after them
+        errors = checked.errors if isinstance(checked, ValidationFailed) else []
+        return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    await session.connection(execution_options=AUTOCOMMIT)
+    if key is None:  # one INSERT, the only write: no transaction needed
+        await session.connection(execution_options=AUTOCOMMIT)
     timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
+    timeline_public_id = timeline.public_id if timeline else None
     record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
+    if key is not None:
+        claimed = await idempotency.claim_key(
+            session,
+            company_id=tenant.id,
+            request=KeyedRequest(idempotency.CREATE_DEBT, key, fingerprint(raw)),
+            result_ref=record["public_id"],
+            now=now,
+            policy=key_policy,
+        )
+        if isinstance(claimed, Replay):
+            return await _first_result(
+                session, tenant=tenant, public_id=claimed.result_ref, policy=policy
+            )
+        if isinstance(claimed, KeyConflict | KeyInProgress):
+            return claimed
     await (await session.connection()).execute(INSERT_DEBT, record)
-    return DebtView(
-        record, timeline.public_id if timeline else None, checked.destination, tenant.zone
-    )
+    if key is not None:
+        await session.commit()  # the key and the debt: both or neither
+    return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
+
+
+async def _first_result(
+    session: AsyncSession, *, tenant: Tenant, public_id: str, policy: IntakePolicy
+) -> DebtView:
+    found = await find_debt(session, tenant=tenant, public_id=public_id, policy=policy)
+    if found is None:  # keys are only ever stored with the debt they created
+        raise LookupError(f"idempotency key refers to a missing debt {public_id}")
+    return found
 
 
 async def find_debt(

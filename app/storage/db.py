@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,18 +28,38 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_connect_timeout_seconds,
+        # A ping is a round trip (three with asyncpg: BEGIN, ";", ROLLBACK) on every checkout;
+        # _discard_closed catches what a database restart leaves in the pool for free, and
+        # SQLAlchemy drops the whole pool on the first disconnect error anyway.
         pool_pre_ping=False,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_seconds,
-            "server_settings": {"application_name": "debt-intake-api"},
+            "server_settings": {
+                "application_name": "debt-intake-api",
+                # A client that vanished mid-transaction (crash, partition) must not keep
+                # its rows, idempotency keys included, locked for others.
+                "idle_in_transaction_session_timeout": str(
+                    int(settings.db_statement_timeout_seconds * 1000)
+                ),
+            },
         },
     )
+    event.listen(engine.sync_engine, "checkout", _discard_closed)
+    return engine
+
+
+def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # When PostgreSQL restarts it closes every session; asyncpg sees the socket close and
+    # marks its connection closed, so a stale pooled connection is known without a ping.
+    # The pool then opens a fresh one instead of failing the request.
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("pooled connection was closed by the server")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.storage.types import ExactDecimal, UTCDateTime
@@ -120,3 +120,28 @@ class Debt(SQLModel, table=True):
     followups_count: int = 0
     summary: str | None = Field(default=None, sa_type=Text)
     import_date: datetime = Field(sa_type=UTCDateTime)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A key a company sent with a write: the input it came with and what that write created.
+
+    The unique constraint is the guard: two requests with one key cannot both insert a row,
+    whichever server process or worker they reach.
+    """
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (
+        UniqueConstraint("company_id", "operation", "key", name="uq_idempotency_key"),
+        Index("ix_idempotency_key_expires_at", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    operation: str = Field(max_length=64)
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)
+    # The public id of what the write created (a debt, later an import); null would mean
+    # "claimed, result not recorded yet", which a single-transaction write never shows.
+    result_ref: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

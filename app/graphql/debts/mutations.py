@@ -11,8 +11,10 @@ from app.graphql.common import ValidationError
 from app.graphql.context import Info
 from app.graphql.debts.inputs import CreateDebtInput
 from app.graphql.debts.types import CreateDebtResult, Debt, ExpensiveDestinationError
+from app.graphql.errors import idempotency_conflict, idempotency_in_progress
 from app.graphql.permissions import authorize
 from app.services.debts import ValidationFailed, create_debt
+from app.services.idempotency import KeyConflict, KeyInProgress
 from app.services.tenants import Scope
 
 
@@ -29,8 +31,10 @@ class DebtMutations:
         idempotency_key: Annotated[
             str | None,
             strawberry.argument(
-                description="1 to 255 characters: retrying with the same key and input "
-                "returns the first result instead of creating a second debt."
+                description="1 to 255 characters, kept 24 hours per company: retrying "
+                "with the same key and input returns the first result (the same debt) "
+                "instead of creating a second one; the same key with another input is an "
+                "IDEMPOTENCY_CONFLICT error."
             ),
         ] = None,
     ) -> CreateDebtResult:
@@ -43,7 +47,13 @@ class DebtMutations:
                 raw=input.to_domain(),
                 policy=runtime.settings.intake_policy,
                 clock=runtime.clock,
+                idempotency_key=idempotency_key,
+                key_policy=runtime.settings.key_policy,
             )
+        if isinstance(outcome, KeyConflict):
+            raise idempotency_conflict()
+        if isinstance(outcome, KeyInProgress):
+            raise idempotency_in_progress()
         if isinstance(outcome, ValidationFailed):
             return ValidationError.of(outcome.errors)
         if isinstance(outcome, ExpensiveDestination):
