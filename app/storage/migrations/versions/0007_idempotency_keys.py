@@ -1,7 +1,7 @@
 """idempotency keys
 
-Revision ID: 0002
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -11,10 +11,8 @@ from alembic import op
 
 import app.storage.types
 
-revision: str = "0002"
-# Chained after 0005 (createDebts), already on main: two revisions on 0001 would make two
-# heads, and `alembic upgrade head` refuses that.
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
