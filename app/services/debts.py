@@ -190,22 +190,34 @@ async def _first_result(
     return found
 
 
+async def debt_views(
+    session: AsyncSession, *, tenant: Tenant, policy: IntakePolicy, where: Any
+) -> list[DebtView]:
+    """The caller's debts matching `where` (a condition on the debt table), oldest first."""
+    timelines = Timeline.__table__  # type: ignore[attr-defined]
+    statement = (
+        select(DEBT_TABLE, timelines.c.public_id.label("timeline_public_id"))
+        .outerjoin(timelines, timelines.c.id == DEBT_TABLE.c.timeline_id)
+        .where(where, DEBT_TABLE.c.company_id == tenant.id)
+        .order_by(DEBT_TABLE.c.id)
+    )
+    records = (await (await session.connection()).execute(statement)).mappings()
+    views = []
+    for record in records:
+        country = record["destination_country"]
+        destination = policy.prices.destination_for(country) if country else None
+        views.append(DebtView(record, record["timeline_public_id"], destination, tenant.zone))
+    return views
+
+
 async def find_debt(
     session: AsyncSession, *, tenant: Tenant, public_id: str, policy: IntakePolicy
 ) -> DebtView | None:
     """The caller's debt with that id; another company's debt is as absent as a missing one."""
-    timeline_public_id = Timeline.__table__.c.public_id.label("timeline_public_id")  # type: ignore[attr-defined]
-    statement = (
-        select(DEBT_TABLE, timeline_public_id)
-        .outerjoin(Timeline.__table__, Timeline.__table__.c.id == DEBT_TABLE.c.timeline_id)  # type: ignore[attr-defined]
-        .where(
-            DEBT_TABLE.c.public_id == ids.lookup_key(ids.DEBT, public_id),
-            DEBT_TABLE.c.company_id == tenant.id,
-        )
+    found = await debt_views(
+        session,
+        tenant=tenant,
+        policy=policy,
+        where=DEBT_TABLE.c.public_id == ids.lookup_key(ids.DEBT, public_id),
     )
-    record = (await (await session.connection()).execute(statement)).mappings().first()
-    if record is None:
-        return None
-    country = record["destination_country"]
-    destination = policy.prices.destination_for(country) if country else None
-    return DebtView(record, record["timeline_public_id"], destination, tenant.zone)
+    return found[0] if found else None

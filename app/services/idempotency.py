@@ -23,6 +23,7 @@ from app.domain.idempotency import KeyPolicy
 from app.storage.models import IdempotencyKey
 
 CREATE_DEBT = "createDebt"
+CREATE_DEBTS = "createDebts"
 
 # A failed claim is retried when the row it collided with has gone by the time it is read
 # (the holder rolled back, or the row had expired); past this, something else is wrong.

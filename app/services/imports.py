@@ -8,18 +8,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain import fields as rules
 from app.domain.debts import DebtInput, ExpensiveDestination, IntakePolicy, ValidDebt
+from app.domain.destinations import Destination, DestinationTier
 from app.domain.errors import FieldError, ValidationCode
+from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.services.debts import (
+    DEBT_TABLE,
     INSERT_DEBT,
     Clock,
     DebtView,
     ValidationFailed,
     check_debt,
     debt_record,
+    debt_views,
+)
+from app.services.idempotency import (
+    CREATE_DEBTS,
+    KeyConflict,
+    KeyedRequest,
+    KeyInProgress,
+    Replay,
+    claim_key,
 )
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timelines
@@ -65,7 +78,9 @@ def default_batch_name(now: datetime, tenant: Tenant) -> str:
     return now.astimezone(tenant.zone).strftime("API Batch - %d/%m/%Y %H:%M")
 
 
-def _check_batch(items: Sequence[ImportItem], batch_name: str | None) -> list[FieldError]:
+def _check_batch(
+    items: Sequence[ImportItem], batch_name: str | None, key: str | FieldError | None
+) -> list[FieldError]:
     errors = []
     if not items:
         errors.append(FieldError("debts", ValidationCode.REQUIRED, "give at least one debt"))
@@ -82,6 +97,8 @@ def _check_batch(items: Sequence[ImportItem], batch_name: str | None) -> list[Fi
         problem = rules.text(rules.NAME_MAX)(name)
         if not isinstance(problem, str):
             errors.append(FieldError("batchName", problem.code, problem.message))
+    if isinstance(key, FieldError):
+        errors.append(key)
     return errors
 
 
@@ -94,9 +111,16 @@ async def import_debts(
     accept_expensive_destination: bool,
     policy: IntakePolicy,
     clock: Clock,
-) -> ImportOutcome | ValidationFailed:
-    """Check every item, then store the valid ones and the import in one transaction."""
-    batch_errors = _check_batch(items, batch_name)
+    idempotency_key: str | None = None,
+    key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
+) -> ImportOutcome | ValidationFailed | KeyConflict | KeyInProgress:
+    """Check every item, then store the valid ones and the import in one transaction.
+
+    With an idempotency key, the key row commits with the import, and a key that already
+    imported the same batch answers with that first import again.
+    """
+    key = check_key(idempotency_key)
+    batch_errors = _check_batch(items, batch_name, key)
     if batch_errors:
         return ValidationFailed(batch_errors)
     now = clock()
@@ -112,16 +136,39 @@ async def import_debts(
         else:
             failed.append(FailedItem(index, item.temp_id, checked))
 
+    import_id = ids.new_public_id(ids.IMPORT)
+    if isinstance(key, str):
+        request = {
+            "batch_name": batch_name,
+            "accept_expensive_destination": accept_expensive_destination,
+            "items": list(items),
+        }
+        claimed = await claim_key(
+            session,
+            company_id=tenant.id,
+            request=KeyedRequest(CREATE_DEBTS, key, fingerprint(request)),
+            result_ref=import_id,
+            now=now,
+            policy=key_policy,
+        )
+        if isinstance(claimed, Replay):
+            return await _replay(
+                session, tenant=tenant, import_id=claimed.result_ref, policy=policy
+            )
+        if isinstance(claimed, KeyConflict | KeyInProgress):
+            return claimed
+
     timelines = await find_usable_timelines(
         session, tenant=tenant, public_ids=(debt.timeline_id for _, _, debt in valid)
     )
     record = DebtImport(
-        public_id=ids.new_public_id(ids.IMPORT),
+        public_id=import_id,
         company_id=tenant.id,
         name=rules.clean_text(batch_name) or default_batch_name(now, tenant),
         total=len(items),
         created=len(valid),
         failed=len(failed),
+        outcome={},
         created_at=now,
     )
     session.add(record)
@@ -135,8 +182,61 @@ async def import_debts(
         timeline_id = timeline.public_id if timeline else None
         view = DebtView(row, timeline_id, debt.destination, tenant.zone)
         created.append(CreatedItem(index, item.temp_id, view))
+    record.outcome = _outcome_json(created, failed)
     if rows:
         connection = await session.connection()
         await connection.execute(INSERT_DEBT, rows)  # one executemany, not a loop of INSERTs
     await session.commit()
+    return ImportOutcome(record.public_id, record.name, created, failed)
+
+
+def _outcome_json(created: list[CreatedItem], failed: list[FailedItem]) -> dict[str, Any]:
+    def failure(reason: ValidationFailed | ExpensiveDestination) -> dict[str, Any]:
+        if isinstance(reason, ExpensiveDestination):
+            destination = dataclasses.asdict(reason.destination)
+            return {"destination": {**destination, "tier": reason.destination.tier.value}}
+        return {"fields": [[e.field, e.code.value, e.message] for e in reason.errors]}
+
+    return {
+        "created": [[c.index, c.temp_id, c.debt.record["public_id"]] for c in created],
+        "failed": [[f.index, f.temp_id, failure(f.reason)] for f in failed],
+    }
+
+
+def _failure(data: dict[str, Any]) -> ValidationFailed | ExpensiveDestination:
+    if "destination" in data:
+        destination = dict(data["destination"])
+        destination["tier"] = DestinationTier(destination["tier"])
+        return ExpensiveDestination(Destination(**destination))
+    return ValidationFailed(
+        [
+            FieldError(field, ValidationCode(code), message)
+            for field, code, message in data["fields"]
+        ]
+    )
+
+
+async def _replay(
+    session: AsyncSession, *, tenant: Tenant, import_id: str, policy: IntakePolicy
+) -> ImportOutcome:
+    """The first answer of an import, rebuilt from what it stored."""
+    record = (
+        await session.exec(
+            select(DebtImport).where(
+                DebtImport.public_id == import_id, DebtImport.company_id == tenant.id
+            )
+        )
+    ).one()
+    views = await debt_views(
+        session, tenant=tenant, policy=policy, where=DEBT_TABLE.c.import_id == record.id
+    )
+    by_id = {view.record["public_id"]: view for view in views}
+    created = [
+        CreatedItem(index, temp_id, by_id[public_id])
+        for index, temp_id, public_id in record.outcome["created"]
+    ]
+    failed = [
+        FailedItem(index, temp_id, _failure(data))
+        for index, temp_id, data in record.outcome["failed"]
+    ]
     return ImportOutcome(record.public_id, record.name, created, failed)

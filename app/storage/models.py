@@ -69,6 +69,9 @@ class DebtImport(SQLModel, table=True):
     total: int
     created: int
     failed: int
+    # Which input item became which debt, and why the others failed: replaying the import
+    # for its idempotency key answers exactly what the first call answered.
+    outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 

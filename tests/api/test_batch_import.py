@@ -128,3 +128,48 @@ async def test_batch_needs_the_write_scope(api: Api) -> None:
     body = await api.gql(CREATE_DEBTS, {"input": {"debts": [VALID_DEBT]}}, token=None)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await api.debt_count() == 0
+
+
+async def test_replaying_a_batch_with_its_key_returns_the_first_import(api: Api) -> None:
+    batch = {"batchName": "Replayed", "debts": [mixed_item(i) for i in range(8)]}
+
+    first = await create_debts(api, batch, key="batch-2024-11")
+    again = await create_debts(api, batch, key="batch-2024-11")
+
+    assert again == first
+    assert first["summary"] == {"total": 8, "created": 4, "failed": 4}
+    assert await api.debt_count() == 4
+
+
+async def test_the_same_key_with_another_batch_is_a_conflict(api: Api) -> None:
+    await create_debts(api, {"debts": [VALID_DEBT]}, key="k1")
+
+    body = await api.gql(CREATE_DEBTS, {"input": {"debts": [VALID_DEBT] * 2}, "key": "k1"})
+
+    assert body["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_CONFLICT"
+    assert await api.debt_count() == 1
+
+
+async def test_a_refused_batch_leaves_its_key_free(api: Api) -> None:
+    refused = await create_debts(api, {"debts": [VALID_DEBT] * 1001}, key="k2")
+    assert refused["__typename"] == "ValidationError"
+
+    accepted = await create_debts(api, {"debts": [VALID_DEBT]}, key="k2")
+    assert accepted["summary"]["created"] == 1
+
+
+async def test_a_blank_batch_key_is_a_validation_error(api: Api) -> None:
+    result = await create_debts(api, {"debts": [VALID_DEBT]}, key="  ")
+    assert result["__typename"] == "ValidationError"
+    assert result["fields"] == [
+        {"field": "idempotencyKey", "code": "REQUIRED", "message": "this field is required"}
+    ]
+    assert await api.debt_count() == 0
+
+
+async def test_batch_and_single_keys_do_not_collide(api: Api) -> None:
+    single = await api.create_debt(VALID_DEBT, key="shared")
+    batch = await create_debts(api, {"debts": [VALID_DEBT]}, key="shared")
+    assert single["__typename"] == "Debt"
+    assert batch["summary"]["created"] == 1
+    assert await api.debt_count() == 2

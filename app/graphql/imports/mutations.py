@@ -8,9 +8,11 @@ import strawberry
 
 from app.graphql.common import ValidationError
 from app.graphql.context import Info
+from app.graphql.errors import idempotency_conflict, idempotency_in_progress
 from app.graphql.imports.types import CreateDebtsInput, CreateDebtsResult, DebtImport
 from app.graphql.permissions import authorize
 from app.services.debts import ValidationFailed
+from app.services.idempotency import KeyConflict, KeyInProgress
 from app.services.imports import import_debts
 from app.services.tenants import Scope
 
@@ -45,7 +47,13 @@ class ImportMutations:
                 accept_expensive_destination=input.accept_expensive_destination,
                 policy=runtime.settings.intake_policy,
                 clock=runtime.clock,
+                idempotency_key=idempotency_key,
+                key_policy=runtime.settings.key_policy,
             )
+        if isinstance(outcome, KeyConflict):
+            raise idempotency_conflict()
+        if isinstance(outcome, KeyInProgress):
+            raise idempotency_in_progress()
         if isinstance(outcome, ValidationFailed):
             return ValidationError.of(outcome.errors)
         return DebtImport.of(outcome)

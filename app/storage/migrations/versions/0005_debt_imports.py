@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("created", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.JSON(), nullable=False),
         sa.Column("created_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["company_id"], ["company.id"]),
         sa.PrimaryKeyConstraint("id"),
