@@ -146,9 +146,7 @@ async def find_debt(
         await session.exec(
             select(Debt, Timeline.public_id)
             .outerjoin(Timeline, Timeline.id == Debt.timeline_id)  # type: ignore[arg-type]
-            .where(
-                Debt.public_id == public_id[: ids.PUBLIC_ID_MAX + 1], Debt.company_id == tenant.id
-            )
+            .where(Debt.public_id == ids.lookup_key(public_id), Debt.company_id == tenant.id)
         )
     ).first()
     if found is None:

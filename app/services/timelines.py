@@ -92,7 +92,7 @@ async def find_usable_timeline(
     return (
         await session.exec(
             select(Timeline).where(
-                Timeline.public_id == public_id[: ids.PUBLIC_ID_MAX + 1],
+                Timeline.public_id == ids.lookup_key(public_id),
                 Timeline.company_id == tenant.id,
                 Timeline.active,
             )
