@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
 from app.storage.db import create_engine, session_factory
 
@@ -25,17 +26,22 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     tenants: TenantDirectory
     clock: Callable[[], datetime] = field(default=system_clock)
+    rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
 
     @classmethod
     def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
         engine = create_engine(settings)
+        clock = clock or system_clock
         return cls(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
             tenants=TenantDirectory(engine),
-            clock=clock or system_clock,
+            clock=clock,
+            rate_limiter=RateLimiter.from_settings(settings, engine, clock),
         )
 
     async def stop(self) -> None:
+        if self.rate_limiter is not None:
+            await self.rate_limiter.close()
         await self.engine.dispose()

@@ -6,11 +6,14 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.types import ExecutionContext
 
+from app.graphql.access_log import OperationLog
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
+from app.graphql.limits import RequestLimits
+from app.graphql.rate_limits import ClientRateLimits
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
 
 log = logging.getLogger("app.graphql")
@@ -47,5 +50,11 @@ class DebtSchema(strawberry.Schema):
 schema = DebtSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    # RequestLimits parses (with its own cache) and adds the limit rules to validation.
+    extensions=[
+        RequestLimits,
+        lambda: ValidationCache(maxsize=256),
+        ClientRateLimits,
+        OperationLog,
+    ],
 )
