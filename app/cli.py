@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import InsecureSettings, Settings
 from app.domain.errors import FieldError
 from app.domain.timelines import TimelineInput
+from app.logs import logging_config
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
 from app.services.idempotency import purge_expired_keys
@@ -207,6 +208,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         workers=workers,
         proxy_headers=True,
         server_header=False,
+        # JSON lines, personal data masked; app.access replaces uvicorn's access log.
+        log_config=logging_config(settings.log_level),
+        access_log=False,
     )
 
 

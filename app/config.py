@@ -70,6 +70,29 @@ class Settings(BaseSettings):
         100, ge=0, description="expired keys each new key may delete; 0 leaves them to the CLI"
     )
 
+    # Request limits (SPEC section 10): each breach is a clear error and writes nothing.
+    max_body_bytes: int = Field(1_048_576, gt=0, description="request body, answered 413")
+    max_query_depth: int = Field(20, gt=0, description="nested fields, introspection included")
+    max_aliases: int = Field(30, ge=0, description="aliases per operation, fragments expanded")
+    max_query_tokens: int = Field(5_000, gt=0, description="lexical tokens, comments included")
+    max_operations: int = Field(1, gt=0, description="operations per document")
+    graphql_introspection: bool | None = Field(
+        None, description="__schema/__type queries; unset means on except in production"
+    )
+    graphiql: bool | None = Field(
+        None, description="GraphiQL on GET /graphql; unset means on except in production"
+    )
+    # Rate limits per API client: a sliding window shared by every server instance.
+    rate_limits_enabled: bool = True
+    rate_limit_requests: int = Field(1_000, gt=0, description="operations per window")
+    rate_limit_writes: int = Field(500, gt=0, description="mutations per window")
+    rate_limit_window_seconds: int = Field(3_600, gt=0)
+    redis_url: str | None = Field(
+        None, description="keep rate-limit counters in Redis instead of the database"
+    )
+    redis_timeout_seconds: float = Field(1.0, gt=0)
+    log_level: str = "INFO"
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -103,6 +126,18 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.app_env.lower() == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (
+            not self.is_production
+            if self.graphql_introspection is None
+            else self.graphql_introspection
+        )
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return not self.is_production if self.graphiql is None else self.graphiql
 
     @property
     def is_sqlite(self) -> bool:

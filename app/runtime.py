@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.services.auth import TokenReader
+from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
 from app.storage.db import create_engine, session_factory
 
@@ -27,6 +28,7 @@ class Runtime:
     tenants: TenantDirectory
     tokens: TokenReader
     clock: Callable[[], datetime] = field(default=system_clock)
+    rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
 
     @classmethod
     def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
@@ -39,7 +41,10 @@ class Runtime:
             tenants=TenantDirectory(engine),
             tokens=TokenReader(settings, clock),
             clock=clock,
+            rate_limiter=RateLimiter.from_settings(settings, engine, clock),
         )
 
     async def stop(self) -> None:
+        if self.rate_limiter is not None:
+            await self.rate_limiter.close()
         await self.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
+from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from app.runtime import Runtime
@@ -15,6 +16,8 @@ from app.services.tenants import Caller
 class Context:
     request: Request
     runtime: Runtime
+    # Headers set here are sent with the GraphQL response (rate-limit headers).
+    response: Response | None = None
     _caller: Caller | None = field(default=None, init=False)
     _authenticated: bool = field(default=False, init=False)
 
@@ -23,6 +26,11 @@ class Context:
         if not self._authenticated:
             self._caller = await self._authenticate()
             self._authenticated = True
+        return self._caller
+
+    @property
+    def known_caller(self) -> Caller | None:
+        """The caller if something already authenticated this request; never looks it up."""
         return self._caller
 
     async def _authenticate(self) -> Caller | None:

@@ -16,10 +16,49 @@ class ErrorCode(enum.Enum):
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
     RATE_LIMITED = "RATE_LIMITED"
     BAD_REQUEST = "BAD_REQUEST"
+    # The document or its variables were refused before anything ran (app/graphql/limits.py).
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+    TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+
+
+# Codes meaning "the request itself was malformed or over a limit": nothing ran.
+REJECTED_DOCUMENT_CODES = frozenset(
+    code.value
+    for code in (
+        ErrorCode.GRAPHQL_PARSE_FAILED,
+        ErrorCode.GRAPHQL_VALIDATION_FAILED,
+        ErrorCode.REQUEST_TOO_LARGE,
+        ErrorCode.QUERY_TOO_DEEP,
+        ErrorCode.TOO_MANY_ALIASES,
+        ErrorCode.TOO_MANY_TOKENS,
+        ErrorCode.TOO_MANY_OPERATIONS,
+        ErrorCode.INTROSPECTION_DISABLED,
+    )
+)
 
 
 def api_error(code: ErrorCode, message: str, **extensions: object) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value, **extensions})
+
+
+def with_default_code(error: GraphQLError) -> GraphQLError:
+    """graphql-core's own validation and variable errors carry no code: give them theirs."""
+    if error.path is not None or (error.extensions or {}).get("code"):
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
+    )
 
 
 def unauthenticated() -> GraphQLError:
@@ -51,4 +90,12 @@ def idempotency_in_progress() -> GraphQLError:
     return api_error(
         ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         "A request with this idempotency key is still in progress; retry shortly",
+    )
+
+
+def rate_limited(retry_after_seconds: int) -> GraphQLError:
+    return api_error(
+        ErrorCode.RATE_LIMITED,
+        f"Rate limit exceeded; retry in {retry_after_seconds} seconds",
+        retryAfter=retry_after_seconds,
     )

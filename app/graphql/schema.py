@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app.graphql.access_log import OperationLog
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
 from app.graphql.imports.mutations import ImportMutations
+from app.graphql.limits import RequestLimits
+from app.graphql.rate_limits import ClientRateLimits
 from app.graphql.scalars import DECIMAL
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
 
@@ -51,6 +54,12 @@ class DebtSchema(strawberry.Schema):
 schema = DebtSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    # RequestLimits parses (with its own cache) and adds the limit rules to validation.
+    extensions=[
+        RequestLimits,
+        lambda: ValidationCache(maxsize=256),
+        ClientRateLimits,
+        OperationLog,
+    ],
     config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
 )

@@ -14,8 +14,9 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from app.graphql.access_log import note_outcome
 from app.graphql.context import Context
-from app.graphql.errors import internal, service_unavailable
+from app.graphql.errors import internal, service_unavailable, with_default_code
 from app.graphql.schema import is_fault, schema
 from app.runtime import Runtime
 from app.storage.outages import is_outage
@@ -30,7 +31,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
         runtime: Runtime = self._runtime_of(request)
-        return Context(request=request, runtime=runtime)
+        sub_response = response if isinstance(response, Response) else None
+        return Context(request=request, runtime=runtime, response=sub_response)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
@@ -49,13 +51,14 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = [self._presentable(error) for error in result.errors]
+        note_outcome(result.errors)
         return await super().process_result(request, result)
 
     @staticmethod
     def _presentable(error: Any) -> Any:
         """Faults keep their trace in the log; the client gets a code, never internals."""
         if not is_fault(error):
-            return error
+            return with_default_code(error)
         original = error.original_error
         replacement = service_unavailable() if is_outage(original) else internal()
         return StrawberryGraphQLError(

@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route
 
 from app.config import Settings
 from app.domain.phones import load_phone_metadata
 from app.graphql.view import GraphQLView
+from app.http.body_limit import BodyLimitMiddleware
 from app.http.health import health_endpoint
+from app.http.request_log import RequestLogMiddleware
 from app.http.token import token_endpoint
 from app.runtime import Runtime
 from app.storage.db import migrate
@@ -48,7 +51,7 @@ def create_app(
         runtime: Runtime = request.app.state.runtime
         return runtime
 
-    graphql = GraphQLView(runtime_of)
+    graphql = GraphQLView(runtime_of, graphql_ide=settings.graphiql_enabled)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -56,4 +59,8 @@ def create_app(
             Route("/health", health_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(RequestLogMiddleware),  # outermost: logs even what the limit refuses
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
     )

@@ -102,7 +102,7 @@ async def authenticate_client(
         await session.exec(
             select(ApiClient, Company)
             .join(Company, Company.id == ApiClient.company_id)  # type: ignore[arg-type]
-            .where(ApiClient.client_id == client_id, ApiClient.active)
+            .where(ApiClient.client_id == ids.lookup_key(ids.CLIENT, client_id), ApiClient.active)
         )
     ).first()
     stored_hash = row[0].secret_hash if row is not None else _decoy_hash(hasher)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.storage.types import ExactDecimal, UTCDateTime
@@ -148,3 +148,20 @@ class IdempotencyKey(SQLModel, table=True):
     result_ref: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RateLimitCounter(SQLModel, table=True):
+    """One API client's counts for one quota: two fixed windows, updated in place.
+
+    A fixed-size row per client and quota, so the table never grows with traffic and
+    needs no purge (see app/domain/rate_limits.py for the estimate built on it). UNLOGGED on
+    PostgreSQL (migration 0003): counting must not wait for a disk flush.
+    """
+
+    __tablename__ = "rate_limit_counter"
+
+    client_id: str = Field(max_length=64, primary_key=True)
+    quota: str = Field(max_length=16, primary_key=True)
+    window_index: int = Field(sa_type=BigInteger)
+    current_count: int
+    previous_count: int

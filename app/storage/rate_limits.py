@@ -1,0 +1,189 @@
+"""Rate-limit counters every server instance shares: a database table, or Redis."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import bindparam, case, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.domain.rate_limits import WindowCounts
+from app.storage.models import RateLimitCounter
+
+log = logging.getLogger(__name__)
+
+
+class CountersUnavailable(Exception):
+    """The counter store did not answer; the caller decides whether to let requests through."""
+
+
+class CounterStore(Protocol):
+    # Whether requests go through when the store is down (see RateLimiter).
+    fail_open: bool
+
+    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
+        """Count one request in each quota's window; the counts after it, in `quotas` order."""
+        ...
+
+    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
+        """Take back a request `hit` counted (it was refused)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+_table = RateLimitCounter.__table__  # type: ignore[attr-defined]
+_c = _table.c
+
+
+class DatabaseCounters:
+    """One upsert per request, atomic in the database, one round trip on PostgreSQL.
+
+    The row holds the latest window's count and the one before. When the request falls in
+    a later window, the row rolls: the current count becomes the previous one (or zero
+    when a whole window passed with no request). A server whose clock runs behind counts
+    into the newer window already stored rather than rolling the row back.
+    """
+
+    # The request needs this database anyway: if it cannot count, it cannot serve.
+    fail_open = False
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        # Autocommit: no BEGIN/COMMIT round trips around the single statement.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # Built once: building and compiling the upsert costs more than running it.
+        self._upserts = {count: _upsert(insert, count) for count in (1, 2)}
+
+    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
+        parameters = {"client_id": client_id, "window": window}
+        parameters.update({f"quota_{i}": quota for i, quota in enumerate(quotas)})
+        try:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(self._upserts[len(quotas)], parameters)).all()
+        except (SQLAlchemyError, OSError) as error:
+            raise CountersUnavailable from error
+        by_quota = {
+            row.quota: WindowCounts(row.window_index, row.current_count, row.previous_count)
+            for row in rows
+        }
+        return [by_quota[quota] for quota in quotas]
+
+    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
+        try:
+            async with self._engine.connect() as connection:
+                for quota, counted in zip(quotas, counts, strict=True):
+                    await connection.execute(
+                        update(_table)
+                        .where(
+                            _c.client_id == client_id,
+                            _c.quota == quota,
+                            _c.window_index == counted.window,
+                            _c.current_count > 0,
+                        )
+                        .values(current_count=_c.current_count - 1)
+                    )
+        except (SQLAlchemyError, OSError) as error:
+            raise CountersUnavailable from error
+
+    async def close(self) -> None:
+        """The engine belongs to the runtime, which disposes of it."""
+
+
+def _upsert(insert: Any, quotas: int) -> Any:
+    """Count one request for `quotas` quotas of a client (parameters client_id, window,
+    quota_0...), rolling each row to the request's window first; the rows after it."""
+    statement = insert(_table).values(
+        [
+            {
+                "client_id": bindparam("client_id"),
+                "quota": bindparam(f"quota_{i}"),
+                "window_index": bindparam("window"),
+                "current_count": 1,
+                "previous_count": 0,
+            }
+            for i in range(quotas)
+        ]
+    )
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_c.client_id, _c.quota],
+        set_={
+            "previous_count": case(
+                (_c.window_index >= new.window_index, _c.previous_count),
+                (_c.window_index == new.window_index - 1, _c.current_count),
+                else_=0,
+            ),
+            "current_count": case(
+                (_c.window_index >= new.window_index, _c.current_count + 1), else_=1
+            ),
+            "window_index": case(
+                (_c.window_index > new.window_index, _c.window_index),
+                else_=new.window_index,
+            ),
+        },
+    ).returning(_c.quota, _c.window_index, _c.current_count, _c.previous_count)
+
+
+# KEYS: for each quota, its current window's key then the previous window's key.
+# ARGV[1]: how long a window's key must live (it is read as "previous" one window later).
+_HIT = """
+local counts = {}
+for i = 1, #KEYS, 2 do
+  local current = redis.call('INCR', KEYS[i])
+  if current == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  counts[#counts + 1] = current
+  counts[#counts + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+end
+return counts
+"""
+
+
+class RedisCounters:
+    """One key per client, quota and window, counted by one atomic script call."""
+
+    # Redis only holds counters: its outage must not take the API down with it.
+    fail_open = True
+
+    def __init__(
+        self, url: str, *, window_seconds: int, timeout: float, prefix: str = "rl"
+    ) -> None:
+        self._redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        self._hit = self._redis.register_script(_HIT)
+        self._ttl = 2 * window_seconds + 60
+        self._prefix = prefix
+
+    def _key(self, client_id: str, quota: str, window: int) -> str:
+        # The braces keep one client's keys in one Redis Cluster slot, as scripts require.
+        return f"{self._prefix}:{{{client_id}}}:{quota}:{window}"
+
+    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
+        keys = []
+        for quota in quotas:
+            keys += [self._key(client_id, quota, window), self._key(client_id, quota, window - 1)]
+        try:
+            values = await self._hit(keys=keys, args=[self._ttl])
+        except (RedisError, OSError) as error:
+            raise CountersUnavailable from error
+        return [
+            WindowCounts(window, int(values[2 * i]), int(values[2 * i + 1]))
+            for i in range(len(quotas))
+        ]
+
+    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for quota, counted in zip(quotas, counts, strict=True):
+                    pipe.decr(self._key(client_id, quota, counted.window))
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise CountersUnavailable from error
+
+    async def close(self) -> None:
+        await self._redis.aclose()
