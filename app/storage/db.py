@@ -31,7 +31,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
         pool_timeout=settings.db_connect_timeout_seconds,
         # A ping is a round trip (three with asyncpg: BEGIN, ";", ROLLBACK) on every checkout;
         # _discard_closed catches what a database restart leaves in the pool for free, and

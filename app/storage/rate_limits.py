@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, case, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -57,9 +56,7 @@ class DatabaseCounters:
     def __init__(self, engine: AsyncEngine) -> None:
         # Autocommit: no BEGIN/COMMIT round trips around the single statement.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        # Built once: building and compiling the upsert costs more than running it.
-        self._upserts = {count: _upsert(insert, count) for count in (1, 2)}
+        self._upserts = {count: _upsert(count) for count in (1, 2)}
 
     async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
         parameters = {"client_id": client_id, "window": window}
@@ -96,39 +93,38 @@ class DatabaseCounters:
         """The engine belongs to the runtime, which disposes of it."""
 
 
-def _upsert(insert: Any, quotas: int) -> Any:
+def _upsert(quotas: int) -> TextClause:
     """Count one request for `quotas` quotas of a client (parameters client_id, window,
-    quota_0...), rolling each row to the request's window first; the rows after it."""
-    statement = insert(_table).values(
-        [
-            {
-                "client_id": bindparam("client_id"),
-                "quota": bindparam(f"quota_{i}"),
-                "window_index": bindparam("window"),
-                "current_count": 1,
-                "previous_count": 0,
-            }
-            for i in range(quotas)
-        ]
+    quota_0...), rolling each row to the request's window first; the rows after it.
+
+    Written as SQL text because SQLAlchemy cannot cache a multi-row INSERT ... ON CONFLICT
+    construct: it recompiled it for every request, which cost more than running it. The
+    same text runs on PostgreSQL and SQLite; in SET, column names read the row as it was.
+    """
+    rows = ", ".join(f"(:client_id, :quota_{i}, :window, 1, 0)" for i in range(quotas))
+    return text(
+        f"""
+        INSERT INTO rate_limit_counter
+            (client_id, quota, window_index, current_count, previous_count)
+        VALUES {rows}
+        ON CONFLICT (client_id, quota) DO UPDATE SET
+            previous_count = CASE
+                WHEN rate_limit_counter.window_index >= excluded.window_index
+                    THEN rate_limit_counter.previous_count
+                WHEN rate_limit_counter.window_index = excluded.window_index - 1
+                    THEN rate_limit_counter.current_count
+                ELSE 0 END,
+            current_count = CASE
+                WHEN rate_limit_counter.window_index >= excluded.window_index
+                    THEN rate_limit_counter.current_count + 1
+                ELSE 1 END,
+            window_index = CASE
+                WHEN rate_limit_counter.window_index > excluded.window_index
+                    THEN rate_limit_counter.window_index
+                ELSE excluded.window_index END
+        RETURNING quota, window_index, current_count, previous_count
+        """
     )
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[_c.client_id, _c.quota],
-        set_={
-            "previous_count": case(
-                (_c.window_index >= new.window_index, _c.previous_count),
-                (_c.window_index == new.window_index - 1, _c.current_count),
-                else_=0,
-            ),
-            "current_count": case(
-                (_c.window_index >= new.window_index, _c.current_count + 1), else_=1
-            ),
-            "window_index": case(
-                (_c.window_index > new.window_index, _c.window_index),
-                else_=new.window_index,
-            ),
-        },
-    ).returning(_c.quota, _c.window_index, _c.current_count, _c.previous_count)
 
 
 # KEYS: for each quota, its current window's key then the previous window's key.
