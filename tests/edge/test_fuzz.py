@@ -201,6 +201,9 @@ async def test_arbitrary_text_is_refused_and_writes_nothing(api: Api, document: 
     await _check(api, document)
 
 
+_ANSWERED_DEBTS: set[str] = set()
+
+
 @_FUZZ
 @given(debt=_debt_inputs, key=st.one_of(st.none(), st.text(max_size=3), st.just(7)))
 async def test_nearly_valid_debts_write_exactly_what_they_report(
@@ -215,5 +218,8 @@ async def test_nearly_valid_debts_write_exactly_what_they_report(
     assert not {"INTERNAL", "SERVICE_UNAVAILABLE"} & set(codes), body
     result = (body.get("data") or {}).get("createDebt") or {}
     event(f"answered {result.get('__typename') or sorted(set(codes))}")
-    expected = before + (1 if result.get("__typename") == "Debt" else 0)
-    assert await api.debt_count() == expected, body
+    # A key already used with this same input replays its first debt and writes nothing.
+    created = result.get("__typename") == "Debt" and result["id"] not in _ANSWERED_DEBTS
+    if created:
+        _ANSWERED_DEBTS.add(result["id"])
+    assert await api.debt_count() == before + created, body
