@@ -6,6 +6,8 @@ import enum
 
 from graphql import GraphQLError
 
+from app.services.idempotency import KeyConflict, KeyInProgress
+
 
 class ErrorCode(enum.Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -79,14 +81,13 @@ def internal() -> GraphQLError:
     return api_error(ErrorCode.INTERNAL, "Internal server error")
 
 
-def idempotency_conflict() -> GraphQLError:
-    return api_error(
-        ErrorCode.IDEMPOTENCY_CONFLICT,
-        "This idempotency key was already used with a different input; nothing was written",
-    )
-
-
-def idempotency_in_progress() -> GraphQLError:
+def key_refusal(refusal: KeyConflict | KeyInProgress) -> GraphQLError:
+    """Why a write sent with an idempotency key was not done (nothing was written)."""
+    if isinstance(refusal, KeyConflict):
+        return api_error(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "This idempotency key was already used with a different input; nothing was written",
+        )
     return api_error(
         ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         "A request with this idempotency key is still in progress; retry shortly",

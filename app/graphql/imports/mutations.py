@@ -8,7 +8,7 @@ import strawberry
 
 from app.graphql.common import ValidationError
 from app.graphql.context import Info
-from app.graphql.errors import idempotency_conflict, idempotency_in_progress
+from app.graphql.errors import key_refusal
 from app.graphql.imports.types import CreateDebtsInput, CreateDebtsResult, DebtImport
 from app.graphql.permissions import authorize
 from app.services.debts import ValidationFailed
@@ -50,10 +50,8 @@ class ImportMutations:
                 idempotency_key=idempotency_key,
                 key_policy=runtime.settings.key_policy,
             )
-        if isinstance(outcome, KeyConflict):
-            raise idempotency_conflict()
-        if isinstance(outcome, KeyInProgress):
-            raise idempotency_in_progress()
+        if isinstance(outcome, KeyConflict | KeyInProgress):
+            raise key_refusal(outcome)
         if isinstance(outcome, ValidationFailed):
             return ValidationError.of(outcome.errors)
         return DebtImport.of(outcome)
