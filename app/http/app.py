@@ -9,6 +9,7 @@ from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -61,6 +62,22 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(RequestLogMiddleware),  # outermost: logs even what the limit refuses
+            # Before the body limit, so a browser can read a 413 too. Browsers send the bearer
+            # token in a header, never a cookie: no credentials mode.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                # The rate-limit answers (app/graphql/rate_limits.py), readable by scripts.
+                expose_headers=[
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                    "Retry-After",
+                ],
+                max_age=600,
+            ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
     )
