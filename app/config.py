@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     idempotency_key_purge_batch: int = Field(
         100, ge=0, description="expired keys each new key may delete; 0 leaves them to the CLI"
     )
+    graphiql_assets_dir: Path | None = Field(
+        None, description="where GraphiQL's fetched bundles are; default: inside the package"
+    )
     cors_allowed_origins: str = Field(
         "", description="comma-separated origins (https://app.example.com) browsers may call from"
     )

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from app.config import Settings
 from app.domain.phones import load_phone_metadata
+from app.graphql.graphiql import DEFAULT_ASSETS_DIR, static_routes
 from app.graphql.view import GraphQLView
 from app.http.body_limit import BodyLimitMiddleware
 from app.http.health import health_endpoint
@@ -52,12 +53,16 @@ def create_app(
         runtime: Runtime = request.app.state.runtime
         return runtime
 
-    graphql = GraphQLView(runtime_of, graphql_ide=settings.graphiql_enabled)
+    graphiql_assets = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    graphql = GraphQLView(
+        runtime_of, graphql_ide=settings.graphiql_enabled, graphiql_assets=graphiql_assets
+    )
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/token", token_endpoint, methods=["POST"]),
             Route("/health", health_endpoint, methods=["GET"]),
+            *(static_routes(graphiql_assets) if settings.graphiql_enabled else []),
         ],
         lifespan=lifespan,
         middleware=[
