@@ -17,6 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import InsecureSettings, Settings
 from app.domain.errors import FieldError
 from app.domain.timelines import TimelineInput
+from app.graphql.graphiql import (
+    BUNDLES,
+    DEFAULT_ASSETS_DIR,
+    AssetsUnavailable,
+    ensure_assets,
+    fetch_assets,
+    missing_assets,
+)
 from app.logs import logging_config
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
@@ -54,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "purge-idempotency-keys",
         help="delete expired idempotency keys (writes also purge a few; run this from cron)",
+    )
+
+    commands.add_parser(
+        "fetch-graphiql",
+        help="download GraphiQL's pinned, checksummed bundles from the npm registry, "
+        "so GET /graphql works offline (serve does it when they are missing)",
     )
 
     company = commands.add_parser("create-company", help="register a company (tenant)")
@@ -106,7 +120,24 @@ async def _company_key(session: AsyncSession, public_id: str) -> int:
     return key
 
 
+def _fetch_graphiql(settings: Settings) -> dict[str, Any]:
+    directory = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    fetched = bool(missing_assets(directory))
+    if fetched:
+        try:
+            fetch_assets(directory)
+        except AssetsUnavailable as error:
+            raise CommandFailed(str(error)) from None
+    return {
+        "directory": str(directory),
+        "fetched": fetched,
+        "bundles": {package.name: package.version for package in BUNDLES},
+    }
+
+
 def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
+    if args.command == "fetch-graphiql":
+        return _fetch_graphiql(settings)
     if args.command == "migrate":
         return asyncio.run(_with_session(settings, _migrated))
     if args.command == "purge-idempotency-keys":
@@ -200,6 +231,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandFailed("--workers must be at least 1")
     settings.check_secrets()
     asyncio.run(_with_session(settings, _migrated))  # once, before any worker starts
+    # A fresh checkout has no GraphiQL bundles yet: fetch them now; without a network the
+    # API still starts and GET /graphql explains how to install them.
+    problem = settings.graphiql_enabled and ensure_assets(
+        settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    )
+    if problem:
+        print(f"debt-api: {problem}", file=sys.stderr)
     uvicorn.run(
         "app.http.app:create_app",
         factory=True,

@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -72,6 +73,12 @@ class Settings(BaseSettings):
     idempotency_key_purge_batch: int = Field(
         100, ge=0, description="expired keys each new key may delete; 0 leaves them to the CLI"
     )
+    graphiql_assets_dir: Path | None = Field(
+        None, description="where GraphiQL's fetched bundles are; default: inside the package"
+    )
+    cors_allowed_origins: str = Field(
+        "", description="comma-separated origins (https://app.example.com) browsers may call from"
+    )
 
     # Request limits (SPEC section 10): each breach is a clear error and writes nothing.
     max_body_bytes: int = Field(1_048_576, gt=0, description="request body, answered 413")
@@ -126,6 +133,23 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot read the price table: {error}") from None
         return value
 
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in _origins(value):
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in {"http", "https"}
+                or not parts.netloc
+                or origin != (f"{parts.scheme}://{parts.netloc}")
+            ):
+                raise ValueError(f"not an origin (scheme://host[:port], no path): {origin!r}")
+        return value
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.lower() for origin in _origins(self.cors_allowed_origins)]
+
     @property
     def is_production(self) -> bool:
         return self.app_env.lower() == "production"
@@ -179,6 +203,10 @@ class Settings(BaseSettings):
             "SECRET_KEY is the built-in development key: anyone can forge tokens. "
             "Set SECRET_KEY before exposing this server."
         )
+
+
+def _origins(value: str) -> list[str]:
+    return [item.strip() for item in value.replace(" ", ",").split(",") if item.strip()]
 
 
 def _split(value: str) -> list[str]:

@@ -17,6 +17,7 @@ from app.http.app import create_app
 from app.runtime import Runtime
 from tests.utils.api import Api
 from tests.utils.clock import Clock
+from tests.utils.live_server import live_server
 
 POSTGRES_URL_VARIABLE = "TEST_POSTGRES_URL"
 TEST_SECRET = "test-secret-key-for-the-suite-only-0123456789"
@@ -94,6 +95,13 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def server_url(app: Starlette, settings: Settings, clock: Clock) -> Iterator[str]:
+    """Base URL of a real HTTP server on the same database as `app` (after its reset)."""
+    with live_server(create_app(settings, clock=clock)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -100,3 +100,8 @@ def rate_limited(retry_after_seconds: int) -> GraphQLError:
         f"Rate limit exceeded; retry in {retry_after_seconds} seconds",
         retryAfter=retry_after_seconds,
     )
+
+
+def bad_argument(argument: str, message: str, **extensions: object) -> GraphQLError:
+    """A query argument the client must change; nothing was read or written."""
+    return api_error(ErrorCode.BAD_REQUEST, message, argument=argument, **extensions)

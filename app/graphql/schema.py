@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
@@ -17,7 +16,7 @@ from app.graphql.debts.queries import DebtQueries
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.limits import RequestLimits
 from app.graphql.rate_limits import ClientRateLimits
-from app.graphql.scalars import DECIMAL
+from app.graphql.scalars import SCALARS
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
 
 log = logging.getLogger("app.graphql")
@@ -61,5 +60,5 @@ schema = DebtSchema(
         ClientRateLimits,
         OperationLog,
     ],
-    config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
+    config=StrawberryConfig(scalar_map=SCALARS),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +18,7 @@ from strawberry.types import ExecutionResult
 from app.graphql.access_log import note_outcome
 from app.graphql.context import Context
 from app.graphql.errors import internal, service_unavailable, with_default_code
+from app.graphql.graphiql import DEFAULT_ASSETS_DIR, graphiql_response
 from app.graphql.schema import is_fault, schema
 from app.runtime import Runtime
 from app.storage.outages import is_outage
@@ -25,9 +27,19 @@ log = logging.getLogger("app.graphql")
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, runtime_of: Any, *, graphql_ide: bool = True) -> None:
+    def __init__(
+        self,
+        runtime_of: Any,
+        *,
+        graphql_ide: bool = True,
+        graphiql_assets: Path = DEFAULT_ASSETS_DIR,
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None)
         self._runtime_of = runtime_of
+        self._graphiql_assets = graphiql_assets
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response(request, self._graphiql_assets)
 
     async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
         runtime: Runtime = self._runtime_of(request)

@@ -9,11 +9,13 @@ from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.routing import Route
 
 from app.config import Settings
 from app.domain.phones import load_phone_metadata
+from app.graphql.graphiql import DEFAULT_ASSETS_DIR, static_routes
 from app.graphql.view import GraphQLView
 from app.http.body_limit import BodyLimitMiddleware
 from app.http.health import health_endpoint
@@ -51,16 +53,36 @@ def create_app(
         runtime: Runtime = request.app.state.runtime
         return runtime
 
-    graphql = GraphQLView(runtime_of, graphql_ide=settings.graphiql_enabled)
+    graphiql_assets = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    graphql = GraphQLView(
+        runtime_of, graphql_ide=settings.graphiql_enabled, graphiql_assets=graphiql_assets
+    )
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/token", token_endpoint, methods=["POST"]),
             Route("/health", health_endpoint, methods=["GET"]),
+            *(static_routes(graphiql_assets) if settings.graphiql_enabled else []),
         ],
         lifespan=lifespan,
         middleware=[
             Middleware(RequestLogMiddleware),  # outermost: logs even what the limit refuses
+            # Before the body limit, so a browser can read a 413 too. Browsers send the bearer
+            # token in a header, never a cookie: no credentials mode.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                # The rate-limit answers (app/graphql/rate_limits.py), readable by scripts.
+                expose_headers=[
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                    "Retry-After",
+                ],
+                max_age=600,
+            ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
     )

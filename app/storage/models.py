@@ -79,8 +79,11 @@ class Debt(SQLModel, table=True):
     """A registered debt, as normalized by the intake rules."""
 
     __table_args__ = (
-        Index("ix_debt_company_internal_id", "company_id", "internal_id"),
+        Index(
+            "ix_debt_company_internal_id_import_date", "company_id", "internal_id", "import_date"
+        ),
         Index("ix_debt_company_import_date", "company_id", "import_date"),
+        Index("ix_debt_company_status_import_date", "company_id", "status", "import_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

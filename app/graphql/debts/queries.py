@@ -1,4 +1,4 @@
-"""debt(id): one of the caller's debts."""
+"""debt(id): one of the caller's debts; debts: a page of them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated
 import strawberry
 
 from app.graphql.context import Info
+from app.graphql.debts.listing import DebtConnection, DebtFilterInput
 from app.graphql.debts.types import Debt
+from app.graphql.errors import bad_argument
 from app.graphql.permissions import authorize
+from app.services.debt_listing import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange, list_debts
 from app.services.debts import find_debt
 from app.services.tenants import Scope
 
@@ -29,3 +32,44 @@ class DebtQueries:
                 session, tenant=caller.tenant, public_id=id, policy=runtime.settings.intake_policy
             )
         return Debt.of(view) if view else None
+
+    @strawberry.field(
+        description="A page of your company's debts, newest first (then by a stable key), "
+        "optionally filtered. Requires scope debts:read."
+    )
+    async def debts(
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}."),
+        ] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="endCursor of the previous page; omit for the first."),
+        ] = None,
+        filter: Annotated[
+            DebtFilterInput | None,
+            strawberry.argument(description="Criteria every listed debt meets."),
+        ] = None,
+    ) -> DebtConnection:
+        caller = await authorize(info, Scope.DEBTS_READ)
+        runtime = info.context.runtime
+        async with runtime.sessions() as session:
+            outcome = await list_debts(
+                session,
+                tenant=caller.tenant,
+                policy=runtime.settings.intake_policy,
+                first=first,
+                after=after,
+                wanted=filter.to_service() if filter else None,
+            )
+        if isinstance(outcome, PageSizeOutOfRange):
+            raise bad_argument(
+                "first",
+                f"first must be between 0 and {outcome.maximum}, got {outcome.first}",
+                maximum=outcome.maximum,
+            )
+        if isinstance(outcome, InvalidCursor):
+            raise bad_argument("after", "after is not a cursor of your debts listing")
+        return DebtConnection.of(outcome)
