@@ -1,6 +1,6 @@
 """indexes serving the debts listing: by status, by internalId, newest first
 
-Revision ID: 0004
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-24 23:40:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0004'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
