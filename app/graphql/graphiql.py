@@ -179,7 +179,7 @@ def ensure_assets(
         return (
             f"GraphiQL is unavailable: its JavaScript is not installed in {directory} and "
             f"could not be fetched ({error}). The API works; run `{FETCH_COMMAND}` once with "
-            "access to registry.npmjs.org (or copy that directory from a machine that has it)."
+            "access to the npm registry (or copy that directory from a machine that has it)."
         )
     return None
 
