@@ -33,11 +33,17 @@ class Mutation(DebtMutations, ImportMutations, TimelineMutations):
 
 
 def is_fault(error: GraphQLError) -> bool:
-    """A bug or an outage, as opposed to an error the client caused and can read."""
+    """A bug or an outage, as opposed to an error the client caused and can read.
+
+    A fault is an exception that is not a GraphQL error, raised by a resolver (the error
+    has a path) or around the operation, by a schema extension (Strawberry wraps it with no
+    location). graphql-core's own errors that carry an exception, such as a variable value
+    a scalar refused, always point at the variable or argument they refuse.
+    """
     original = error.original_error
-    return (
-        original is not None and not isinstance(original, GraphQLError) and error.path is not None
-    )
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return error.path is not None or not error.nodes
 
 
 class DebtSchema(strawberry.Schema):

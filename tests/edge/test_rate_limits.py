@@ -239,3 +239,30 @@ async def test_database_down_while_authenticating_is_service_unavailable(
     finally:
         await dead.dispose()
     assert await api.debt_count() == 0
+
+
+class _BrokenCounters(DatabaseCounters):
+    """A counter store with a bug: what a fault inside a schema extension looks like."""
+
+    async def hit(self, client_id: str, quotas: Any, window: int) -> Any:
+        raise AttributeError("'Record' object has no attribute 'quota' (internal detail)")
+
+
+async def test_a_bug_in_the_rate_limiter_is_masked_as_internal(
+    start_server: StartServer, window_start: datetime
+) -> None:
+    server = await start_server(rate_limit_requests=5)
+    api = await server.new_api()
+    limiter = server.runtime.rate_limiter
+    assert limiter is not None
+    limiter.store = _BrokenCounters(server.runtime.engine)
+
+    response = await api.post(CREATE_DEBT, {"input": VALID_DEBT})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL"]
+    assert "internal detail" not in response.text
+    assert "Record" not in response.text
+    assert await api.debt_count() == 0
