@@ -138,6 +138,7 @@ class LoadResult:
     failures: int
     seconds: float
     latencies: list[float]
+    cpu_ms: float = 0.0  # server CPU per request, all its processes
 
     @property
     def rps(self) -> float:
@@ -199,14 +200,28 @@ def free_port() -> int:
         return port
 
 
+def _family(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return (
+        [pid, *(int(child) for child in children.read_text().split())]
+        if children.exists()
+        else [pid]
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children (workers)."""
+    ticks = 0
+    for each in _family(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mib(pid: int) -> float:
     """High-water resident memory of a process and its children (workers), in MiB."""
     total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
+    for each in _family(pid):
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1])
@@ -311,9 +326,12 @@ async def measure_batches(port: int, token: str, rows: int, runs: int) -> float:
 
 
 HEADER = (
-    "| server                      |  req/s   | p50 ms  | p99 ms  |"
+    "| server                      |  req/s   | p50 ms  | p99 ms  | CPU ms/req |"
     " peak MiB | x rps | x p99 | fail |"
 )
+
+
+RULE = "|" + "|".join("-" * len(cell) for cell in HEADER.split("|")[1:-1]) + "|"
 
 
 def row(name: str, load: LoadResult, memory: float, baseline: LoadResult | None) -> str:
@@ -321,7 +339,8 @@ def row(name: str, load: LoadResult, memory: float, baseline: LoadResult | None)
     p99 = f"{load.percentile(0.99) / baseline.percentile(0.99):5.2f}" if baseline else "  1.00"
     return (
         f"| {name:<27} | {load.rps:8.0f} | {load.percentile(0.5):7.2f} | "
-        f"{load.percentile(0.99):7.2f} | {memory:7.1f} | {ratio} | {p99} | {load.failures:4d} |"
+        f"{load.percentile(0.99):7.2f} | {load.cpu_ms:10.3f} | {memory:8.1f} | {ratio} | {p99} |"
+        f" {load.failures:4d} |"
     )
 
 
@@ -374,10 +393,10 @@ async def main() -> None:
             return b'"__typename":"Debt"' in payload
 
         await drive(port, body, token, 300, args.concurrency, debt_ok)  # warm-up
-        results["createDebt (debt-api serve)"] = (
-            await drive(port, body, token, args.requests, args.concurrency, debt_ok),
-            peak_memory_mib(server.pid),
-        )
+        cpu_before = cpu_seconds(server.pid)
+        load = await drive(port, body, token, args.requests, args.concurrency, debt_ok)
+        load.cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / load.requests
+        results["createDebt (debt-api serve)"] = (load, peak_memory_mib(server.pid))
         batch_seconds = await measure_batches(port, token, 1000, args.batch_runs)
 
     port = free_port()
@@ -395,10 +414,10 @@ async def main() -> None:
             return b'"id"' in payload
 
         await drive(port, body, "-", 300, args.concurrency, inserted)  # warm-up
-        results["baseline (asyncpg insert)"] = (
-            await drive(port, body, "-", args.requests, args.concurrency, inserted),
-            peak_memory_mib(baseline_server.pid),
-        )
+        cpu_before = cpu_seconds(baseline_server.pid)
+        load = await drive(port, body, "-", args.requests, args.concurrency, inserted)
+        load.cpu_ms = (cpu_seconds(baseline_server.pid) - cpu_before) * 1000 / load.requests
+        results["baseline (asyncpg insert)"] = (load, peak_memory_mib(baseline_server.pid))
     copy_seconds = await measure_copy(dsn, company_key, 1000, args.batch_runs)
     await drop_database()
 
@@ -408,9 +427,7 @@ async def main() -> None:
         f"{worker_count} worker(s) each, PostgreSQL, loopback\n"
     )
     print(HEADER)
-    print(
-        "|----------------------------|----------|---------|---------|----------|-------|-------|------|"
-    )
+    print(RULE)
     for name, (load, memory) in results.items():
         print(row(name, load, memory, baseline if "baseline" not in name else None))
     print(
