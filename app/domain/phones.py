@@ -81,11 +81,6 @@ def normalize_phone(text: str, *, country: str | None = None) -> NormalizedPhone
     return NormalizedPhone(phonenumbers.format_number(number, PhoneNumberFormat.E164), region)
 
 
-def region_of(e164: str) -> str:
-    """The region of a stored E.164 number (stored numbers are valid by construction)."""
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or "ZZ"
-
-
 def load_phone_metadata() -> None:
     """Load every region's metadata and compile its patterns now, at startup.
 
