@@ -464,6 +464,28 @@ EVERYTHING_WRONG: dict[str, Any] = {
 }
 
 
+# The errors EVERYTHING_WRONG gives after its contact and money fields, in input order.
+LATER_FIELD_ERRORS = [
+    ("birthdate", "INVALID_DATE", None),
+    ("object", "TOO_LONG", None),
+    ("internalId", "TOO_LONG", None),
+    ("invoiceReference", "TOO_LONG", None),
+    ("debtorReference", "TOO_LONG", None),
+    ("dueDate", "DUE_DATE_BEFORE_INVOICE_DATE", None),
+    ("address", "TOO_LONG", None),
+    ("streetAddress", "TOO_LONG", None),
+    ("streetNumber", "TOO_LONG", None),
+    ("postalCode", "TOO_LONG", None),
+    ("city", "TOO_LONG", None),
+    ("country", "INVALID_COUNTRY", None),
+    ("iban", "INVALID_IBAN", None),
+    ("company", "TOO_LONG", None),
+    ("debtorCompany", "TOO_LONG", None),
+    ("paymentLink", "INVALID_URL", None),
+    ("metadata", "INVALID_METADATA", None),
+]
+
+
 async def test_every_problem_of_an_input_is_reported_at_once_in_input_order(
     intake: Api,
 ) -> None:
@@ -478,23 +500,7 @@ async def test_every_problem_of_an_input_is_reported_at_once_in_input_order(
             ("phone", "PHONE_NOT_ALLOCATED", "number not registered in carrier database"),
             ("email", "INVALID_EMAIL", None),
             ("currency", "INVALID_CURRENCY", None),
-            ("birthdate", "INVALID_DATE", None),
-            ("object", "TOO_LONG", None),
-            ("internalId", "TOO_LONG", None),
-            ("invoiceReference", "TOO_LONG", None),
-            ("debtorReference", "TOO_LONG", None),
-            ("dueDate", "DUE_DATE_BEFORE_INVOICE_DATE", None),
-            ("address", "TOO_LONG", None),
-            ("streetAddress", "TOO_LONG", None),
-            ("streetNumber", "TOO_LONG", None),
-            ("postalCode", "TOO_LONG", None),
-            ("city", "TOO_LONG", None),
-            ("country", "INVALID_COUNTRY", None),
-            ("iban", "INVALID_IBAN", None),
-            ("company", "TOO_LONG", None),
-            ("debtorCompany", "TOO_LONG", None),
-            ("paymentLink", "INVALID_URL", None),
-            ("metadata", "INVALID_METADATA", None),
+            *LATER_FIELD_ERRORS,
         ],
     )
 
@@ -510,28 +516,7 @@ async def test_amount_and_contact_problems_join_the_others(intake: Api) -> None:
             ("phone", "CONTACT_REQUIRED", None),
             ("email", "CONTACT_REQUIRED", None),
             ("amount", "INVALID_AMOUNT", None),
-            *[
-                error
-                for error in [
-                    ("birthdate", "INVALID_DATE", None),
-                    ("object", "TOO_LONG", None),
-                    ("internalId", "TOO_LONG", None),
-                    ("invoiceReference", "TOO_LONG", None),
-                    ("debtorReference", "TOO_LONG", None),
-                    ("dueDate", "DUE_DATE_BEFORE_INVOICE_DATE", None),
-                    ("address", "TOO_LONG", None),
-                    ("streetAddress", "TOO_LONG", None),
-                    ("streetNumber", "TOO_LONG", None),
-                    ("postalCode", "TOO_LONG", None),
-                    ("city", "TOO_LONG", None),
-                    ("country", "INVALID_COUNTRY", None),
-                    ("iban", "INVALID_IBAN", None),
-                    ("company", "TOO_LONG", None),
-                    ("debtorCompany", "TOO_LONG", None),
-                    ("paymentLink", "INVALID_URL", None),
-                    ("metadata", "INVALID_METADATA", None),
-                ]
-            ],
+            *LATER_FIELD_ERRORS,
         ],
     )
 
