@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.debts import (
@@ -30,6 +31,7 @@ from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
 from app.storage import ids
 from app.storage.models import Debt, Timeline
+from app.storage.writes import RowWriter
 
 Clock = Callable[[], datetime]
 
@@ -38,10 +40,7 @@ Clock = Callable[[], datetime]
 DebtRecord = Mapping[Any, Any]
 
 DEBT_TABLE = Debt.__table__  # type: ignore[attr-defined]
-# Compiled once and cached by SQLAlchemy; values are bound per call.
-INSERT_DEBT = insert(DEBT_TABLE)
-# Single statements need no transaction: autocommit saves the BEGIN and COMMIT round trips.
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+DEBT_ROWS = RowWriter(DEBT_TABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +154,6 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None:  # one INSERT, the only write: no transaction needed
-        await session.connection(execution_options=AUTOCOMMIT)
     timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
     timeline_public_id = timeline.public_id if timeline else None
     record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
@@ -175,10 +172,19 @@ async def create_debt(
             )
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
-    await (await session.connection()).execute(INSERT_DEBT, record)
-    if key is not None:
+    if key is None:  # one INSERT, the only write: it needs no transaction of its own
+        await DEBT_ROWS.insert_one(_engine_of(session), record)
+    else:
+        await DEBT_ROWS.insert_many(await session.connection(), [record])
         await session.commit()  # the key and the debt: both or neither
     return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
+
+
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):  # sessions are always bound to it
+        raise TypeError("the session must be bound to the engine")
+    return engine
 
 
 async def _first_result(

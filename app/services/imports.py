@@ -17,8 +17,8 @@ from app.domain.destinations import Destination, DestinationTier
 from app.domain.errors import FieldError, ValidationCode
 from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.services.debts import (
+    DEBT_ROWS,
     DEBT_TABLE,
-    INSERT_DEBT,
     Clock,
     DebtView,
     ValidationFailed,
@@ -183,9 +183,7 @@ async def import_debts(
         view = DebtView(row, timeline_id, debt.destination, tenant.zone)
         created.append(CreatedItem(index, item.temp_id, view))
     record.outcome = _outcome_json(created, failed)
-    if rows:
-        connection = await session.connection()
-        await connection.execute(INSERT_DEBT, rows)  # one executemany, not a loop of INSERTs
+    await DEBT_ROWS.insert_many(await session.connection(), rows)  # one COPY, not a loop
     await session.commit()
     return ImportOutcome(record.public_id, record.name, created, failed)
 
