@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.graphql.context import Context
 from app.graphql.errors import REJECTED_DOCUMENT_CODES
 from app.logs import current_request
 
 
-class OperationLog(SchemaExtension):
-    """Names the operation once the document is parsed, and the client once it ran."""
+def note_operation(name: str | None, operation_type: OperationType) -> None:
+    """The operation, once the document is parsed."""
+    record = current_request()
+    if record is not None:
+        record.operation = name
+        record.operation_type = operation_type.value
 
-    def on_validate(self) -> Iterator[None]:
-        record = current_request()
-        if record is not None:
-            record.operation = self.execution_context.operation_name
-            # Strawberry resolved the type before validation, so this cannot fail here.
-            record.operation_type = self.execution_context.operation_type.value
-        yield
 
-    def on_execute(self) -> Iterator[None]:
-        yield
-        record = current_request()
-        if record is not None:
-            context: Context = self.execution_context.context
-            # Only what the resolvers or the rate limiter learnt: logging must not fail.
-            caller = context.known_caller
-            record.client_id = caller.client_id if caller else None
+def note_client(context: Context) -> None:
+    """The client, once the operation ran: only what the resolvers or the rate limiter
+    learnt, since logging must not fail."""
+    record = current_request()
+    if record is not None:
+        caller = context.known_caller
+        record.client_id = caller.client_id if caller else None
 
 
 def note_outcome(errors: Sequence[GraphQLError] | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -23,8 +22,7 @@ from graphql import (
     parse,
 )
 from graphql.language import Lexer, TokenKind
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 
 from app.config import Settings
 from app.graphql.errors import ErrorCode
@@ -189,8 +187,14 @@ def _operation_measures(
 
 
 @cache
+def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
+    """graphql-core's rules and the limit rules; the same classes each time, so the cache hits."""
+    return (*specified_rules, *limit_rules(limits))
+
+
+@cache
 def limit_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
-    """Validation rules for these limits; the same classes each time, so the cache can hit."""
+    """Validation rules for these limits."""
 
     class DocumentShapeRule(ValidationRule):
         """Depth counts every field, `__schema`, `__type` and `ofType` included."""
@@ -239,29 +243,3 @@ class _NoIntrospection(NoSchemaIntrospectionCustomRule):
         super().report_error(
             _refused(ErrorCode.INTROSPECTION_DISABLED, error.message, nodes=error.nodes)
         )
-
-
-class RequestLimits(SchemaExtension):
-    """Parses with a token limit (and a cache) and adds the limit rules to validation.
-
-    Replaces Strawberry's ParserCache: its syntax errors carry no code, and a token-limit
-    error could only be told from other syntax errors by its message.
-    """
-
-    limits: DocumentLimits
-
-    def on_operation(self) -> Iterator[None]:
-        settings: Settings = self.execution_context.context.runtime.settings
-        self.limits = DocumentLimits.of(settings)
-        self.execution_context.validation_rules = (
-            *self.execution_context.validation_rules,
-            *limit_rules(self.limits),
-        )
-        yield
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.query is not None and context.graphql_document is None:
-            # A raised error ends the operation; Strawberry answers it as a GraphQL error.
-            context.graphql_document = parse_document(context.query, self.limits.max_tokens)
-        yield

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
-from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.graphql.context import Context
@@ -18,43 +15,34 @@ from app.services.rate_limits import CountersDown, RateDecision
 log = logging.getLogger(__name__)
 
 
-class ClientRateLimits(SchemaExtension):
-    """Counts each valid operation of an authenticated client before it runs.
+async def rate_limit_refusal(
+    context: Context, operation_type: OperationType
+) -> GraphQLError | None:
+    """Counts a valid operation of an authenticated client before it runs; the error refusing it.
 
-    Documents refused by parsing or validation never run, cost no database work, and are
-    not counted; anonymous requests have no client to count against and are answered
+    Documents refused by parsing or validation never get here, cost no database work, and
+    are not counted; anonymous requests have no client to count against and are answered
     UNAUTHENTICATED by the resolvers.
     """
-
-    async def on_execute(self) -> AsyncIterator[None]:
-        refusal = await self._refusal()
-        if refusal is not None:
-            # A result set before execution replaces it: nothing runs, nothing is written.
-            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-        yield
-
-    async def _refusal(self) -> GraphQLError | None:
-        context: Context = self.execution_context.context
-        limiter = context.runtime.rate_limiter
-        if limiter is None:
-            return None
-        try:
-            caller = await context.caller()
-        except (SQLAlchemyError, OSError):
-            # The company lookup needs the database: without it nothing can be served, and
-            # an error raised from here would reach the client unmasked.
-            log.warning("cannot authenticate for rate limits: database unavailable", exc_info=True)
-            return service_unavailable()
-        if caller is None:
-            return None
-        write = self.execution_context.operation_type is OperationType.MUTATION
-        decision = await limiter.check(caller.client_id, write=write)
-        if isinstance(decision, CountersDown):
-            return None if decision.fail_open else service_unavailable()
-        _set_headers(context, decision)
-        if decision.allowed:
-            return None
-        return rate_limited(decision.retry_after)
+    limiter = context.runtime.rate_limiter
+    if limiter is None:
+        return None
+    try:
+        caller = await context.caller()
+    except (SQLAlchemyError, OSError):
+        # The company lookup needs the database: without it nothing can be served.
+        log.warning("cannot authenticate for rate limits: database unavailable", exc_info=True)
+        return service_unavailable()
+    if caller is None:
+        return None
+    write = operation_type is OperationType.MUTATION
+    decision = await limiter.check(caller.client_id, write=write)
+    if isinstance(decision, CountersDown):
+        return None if decision.fail_open else service_unavailable()
+    _set_headers(context, decision)
+    if decision.allowed:
+        return None
+    return rate_limited(decision.retry_after)
 
 
 def _set_headers(context: Context, decision: RateDecision) -> None:
