@@ -74,3 +74,20 @@ def _room_at(quota: Quota, start: float, previous: int, current: int) -> float:
         return start + (1 - (limit - 1 - current) / previous) * size
     # Only in the next window, where this window's count is the one sliding out.
     return start + size + (1 - (limit - 1) / current) * size
+
+
+# A server counts requests ahead in blocks (a lease): at most this share of what is left
+# in the window, so that other servers are never refused for long by counts one of them
+# holds but has not used, and at most MAX_LEASE requests, so one lost lease costs little.
+LEASE_SHARE = 10
+MAX_LEASE = 100
+
+
+def lease_size(verdicts: list[Verdict]) -> int:
+    """How many requests to count at once next, after these verdicts on the last block.
+
+    One while little is left, so the last requests of a quota are counted one by one and
+    the limit holds exactly; more only while the quota is far from spent.
+    """
+    remaining = min(verdict.remaining for verdict in verdicts)
+    return max(1, min(MAX_LEASE, remaining // LEASE_SHARE))

@@ -28,12 +28,16 @@ class CounterStore(Protocol):
     # Whether requests go through when the store is down (see RateLimiter).
     fail_open: bool
 
-    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
-        """Count one request in each quota's window; the counts after it, in `quotas` order."""
+    async def hit(
+        self, client_id: str, quotas: Sequence[str], window: int, amount: int = 1
+    ) -> list[WindowCounts]:
+        """Count `amount` requests in each quota's window; the counts after them, in order."""
         ...
 
-    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
-        """Take back a request `hit` counted (it was refused)."""
+    async def undo(
+        self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts], amount: int = 1
+    ) -> None:
+        """Take back requests `hit` counted (they were refused)."""
         ...
 
     async def close(self) -> None: ...
@@ -62,8 +66,10 @@ class DatabaseCounters:
         self._on_postgresql = engine.dialect.name == "postgresql"
         self._positional = {count: _positional(_upsert(count)) for count in (1, 2)}
 
-    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
-        parameters = {"client_id": client_id, "window": window}
+    async def hit(
+        self, client_id: str, quotas: Sequence[str], window: int, amount: int = 1
+    ) -> list[WindowCounts]:
+        parameters = {"client_id": client_id, "window": window, "amount": amount}
         parameters.update({f"quota_{i}": quota for i, quota in enumerate(quotas)})
         try:
             if self._on_postgresql:
@@ -105,7 +111,9 @@ class DatabaseCounters:
         finally:
             pooled.close()
 
-    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
+    async def undo(
+        self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts], amount: int = 1
+    ) -> None:
         try:
             async with self._engine.connect() as connection:
                 for quota, counted in zip(quotas, counts, strict=True):
@@ -115,9 +123,9 @@ class DatabaseCounters:
                             _c.client_id == client_id,
                             _c.quota == quota,
                             _c.window_index == counted.window,
-                            _c.current_count > 0,
+                            _c.current_count >= amount,
                         )
-                        .values(current_count=_c.current_count - 1)
+                        .values(current_count=_c.current_count - amount)
                     )
         except (SQLAlchemyError, OSError) as error:
             raise CountersUnavailable from error
@@ -127,14 +135,14 @@ class DatabaseCounters:
 
 
 def _upsert(quotas: int) -> TextClause:
-    """Count one request for `quotas` quotas of a client (parameters client_id, window,
-    quota_0...), rolling each row to the request's window first; the rows after it.
+    """Count `amount` requests for `quotas` quotas of a client (parameters client_id, window,
+    amount, quota_0...), rolling each row to the request's window first; the rows after.
 
     Written as SQL text because SQLAlchemy cannot cache a multi-row INSERT ... ON CONFLICT
     construct: it recompiled it for every request, which cost more than running it. The
     same text runs on PostgreSQL and SQLite; in SET, column names read the row as it was.
     """
-    rows = ", ".join(f"(:client_id, :quota_{i}, :window, 1, 0)" for i in range(quotas))
+    rows = ", ".join(f"(:client_id, :quota_{i}, :window, :amount, 0)" for i in range(quotas))
     return text(
         f"""
         INSERT INTO rate_limit_counter
@@ -149,8 +157,8 @@ def _upsert(quotas: int) -> TextClause:
                 ELSE 0 END,
             current_count = CASE
                 WHEN rate_limit_counter.window_index >= excluded.window_index
-                    THEN rate_limit_counter.current_count + 1
-                ELSE 1 END,
+                    THEN rate_limit_counter.current_count + excluded.current_count
+                ELSE excluded.current_count END,
             window_index = CASE
                 WHEN rate_limit_counter.window_index > excluded.window_index
                     THEN rate_limit_counter.window_index
@@ -174,11 +182,12 @@ def _positional(statement: TextClause) -> tuple[str, list[str]]:
 
 # KEYS: for each quota, its current window's key then the previous window's key.
 # ARGV[1]: how long a window's key must live (it is read as "previous" one window later).
+# ARGV[2]: how many requests to count.
 _HIT = """
 local counts = {}
 for i = 1, #KEYS, 2 do
-  local current = redis.call('INCR', KEYS[i])
-  if current == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  local current = redis.call('INCRBY', KEYS[i], ARGV[2])
+  if current == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
   counts[#counts + 1] = current
   counts[#counts + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
 end
@@ -204,12 +213,14 @@ class RedisCounters:
         # The braces keep one client's keys in one Redis Cluster slot, as scripts require.
         return f"{self._prefix}:{{{client_id}}}:{quota}:{window}"
 
-    async def hit(self, client_id: str, quotas: Sequence[str], window: int) -> list[WindowCounts]:
+    async def hit(
+        self, client_id: str, quotas: Sequence[str], window: int, amount: int = 1
+    ) -> list[WindowCounts]:
         keys = []
         for quota in quotas:
             keys += [self._key(client_id, quota, window), self._key(client_id, quota, window - 1)]
         try:
-            values = await self._hit(keys=keys, args=[self._ttl])
+            values = await self._hit(keys=keys, args=[self._ttl, amount])
         except (RedisError, OSError) as error:
             raise CountersUnavailable from error
         return [
@@ -217,11 +228,13 @@ class RedisCounters:
             for i in range(len(quotas))
         ]
 
-    async def undo(self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts]) -> None:
+    async def undo(
+        self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts], amount: int = 1
+    ) -> None:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for quota, counted in zip(quotas, counts, strict=True):
-                    pipe.decr(self._key(client_id, quota, counted.window))
+                    pipe.decrby(self._key(client_id, quota, counted.window), amount)
                 await pipe.execute()
         except (RedisError, OSError) as error:
             raise CountersUnavailable from error

@@ -142,6 +142,45 @@ async def test_counters_are_shared_by_every_server(
     _refusal(await on_first.post(READ))
 
 
+async def test_far_from_the_limit_a_server_counts_requests_in_blocks(
+    start_server: StartServer, counters: dict[str, Any], window_start: datetime
+) -> None:
+    limits = _limits(counters, requests=1000, writes=1000)
+    first, second = await start_server(**limits), await start_server(**limits)
+    on_first = await first.new_api()
+    on_second = second.api_for(on_first)
+
+    served = [await on_first.post(READ) for _ in range(3)]
+
+    # Its own requests count down one by one...
+    assert [_rate_headers(r)[1] for r in served] == ["999", "998", "997"]
+    # ...while the shared counters hold its first request and a block of 99 taken ahead
+    # (a tenth of the 999 left), which the other server sees as spent.
+    assert _rate_headers(await on_second.post(READ))[1] == str(1000 - 1 - 99 - 1)
+
+
+async def test_blocks_never_let_more_than_the_limit_through(
+    start_server: StartServer, counters: dict[str, Any], window_start: datetime
+) -> None:
+    limits = _limits(counters, requests=60, writes=60)
+    first, second = await start_server(**limits), await start_server(**limits)
+    on_first = await first.new_api()
+    on_second = second.api_for(on_first)
+    alone = await first.new_api()
+
+    answers = [await (on_first, on_second)[i % 3 == 0].post(READ) for i in range(80)]
+    served = sum("errors" not in answer.json() for answer in answers)
+    # Blocks a server took and has not used are spent for the other one, so the pair may
+    # stop a little early, never late.
+    assert 55 <= served <= 60, served
+    assert all("errors" in answer.json() for answer in answers[served:])
+
+    # One server alone uses all of its blocks: exactly the limit.
+    answers = [await alone.post(READ) for _ in range(61)]
+    assert [_rate_headers(a)[1] for a in answers[:60]] == [str(n) for n in range(59, -1, -1)]
+    _refusal(answers[60])
+
+
 async def test_each_client_has_its_own_counters(
     start_server: StartServer, counters: dict[str, Any], window_start: datetime
 ) -> None:
@@ -244,7 +283,7 @@ async def test_database_down_while_authenticating_is_service_unavailable(
 class _BrokenCounters(DatabaseCounters):
     """A counter store with a bug: what a fault inside a schema extension looks like."""
 
-    async def hit(self, client_id: str, quotas: Any, window: int) -> Any:
+    async def hit(self, client_id: str, quotas: Any, window: int, amount: int = 1) -> Any:
         raise AttributeError("'Record' object has no attribute 'quota' (internal detail)")
 
 
