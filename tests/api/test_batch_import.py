@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.utils.api import VALID_DEBT, Api
 from tests.utils.clock import Clock
+from tests.utils.factories import make_timeline
 
 CREATE_DEBTS = """
 mutation CreateDebts($input: CreateDebtsInput!, $key: String) {
@@ -173,3 +174,68 @@ async def test_batch_and_single_keys_do_not_collide(api: Api) -> None:
     assert single["__typename"] == "Debt"
     assert batch["summary"]["created"] == 1
     assert await api.debt_count() == 2
+
+
+FULL_DEBT_QUERY = """
+query FullDebt($id: ID!) {
+  debt(id: $id) {
+    id status civility firstname lastname phone email birthdate amount amountText currency
+    object internalId invoiceReference debtorReference invoiceDate dueDate address
+    streetAddress streetNumber postalCode city country iban company debtorCompany
+    paymentLink metadata timelineId timelineStartMode timelineStartAt
+    destination { country tier creditsPerCall multiplier expensive }
+    nbReminders nbAnswered followupsCount summary importDate
+  }
+}
+"""
+
+
+async def test_an_imported_debt_reads_back_exactly_like_one_created_alone(
+    api: Api, clock: Clock
+) -> None:
+    """Batches are written by another path (COPY on PostgreSQL): every column must agree."""
+    clock.set(datetime.now(UTC))  # stopped: both paths stamp the same importDate
+    timeline = await make_timeline(api.runtime, api.company_id)
+    debt = {
+        **VALID_DEBT,
+        "civility": "MS",
+        "phone": "+33 6 12 34 56 78",
+        "email": "Marie.Curie@Example.COM",
+        "amount": "1234.565",
+        "currency": "TND",
+        "birthdate": "1967-11-07",
+        "object": "Abonnement — été",
+        "internalId": "INV-1",
+        "invoiceReference": "F-1",
+        "debtorReference": "D-1",
+        "invoiceDate": "2024-01-05",
+        "dueDate": "2024-02-05",
+        "address": "1 rue de la Paix, 75002 Paris",
+        "streetAddress": "rue de la Paix",
+        "streetNumber": "1",
+        "postalCode": "75002",
+        "city": "Paris",
+        "country": "FR",
+        "iban": "FR14 2004 1010 0505 0001 3M02 606",
+        "company": "Creditor SA",
+        "debtorCompany": "Debtor SARL",
+        "paymentLink": "https://pay.example.com/x?y=1",
+        "metadata": {"nested": {"list": [1, 2.5, "trois", None, True]}, "empty": {}},
+        "timelineId": timeline.id,
+        "timelineStartMode": "NEXT_DAY",
+    }
+    alone = await api.create_debt(debt)
+    imported = await create_debts(api, {"debts": [debt, debt]})
+    assert imported["summary"] == {"total": 2, "created": 2, "failed": 0}
+
+    read = []
+    for debt_id in (alone["id"], *(c["debt"]["id"] for c in imported["created"])):
+        body = await api.gql(FULL_DEBT_QUERY, {"id": debt_id})
+        assert "errors" not in body, body
+        read.append({key: value for key, value in body["data"]["debt"].items() if key != "id"})
+    assert read[0] == read[1] == read[2]
+    assert read[0] == {
+        key: value for key, value in alone.items() if key not in ("id", "__typename")
+    }
+    assert read[0]["amount"] == "1234.565"
+    assert read[0]["metadata"] == debt["metadata"]
