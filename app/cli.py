@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging.config
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from app.graphql.graphiql import (
     fetch_assets,
     missing_assets,
 )
+from app.http.workers import Supervisor
 from app.logs import logging_config
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
@@ -238,18 +240,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     )
     if problem:
         print(f"debt-api: {problem}", file=sys.stderr)
-    uvicorn.run(
-        "app.http.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=workers,
-        proxy_headers=True,
-        server_header=False,
+    options: dict[str, Any] = {
+        "app": "app.http.app:create_app",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "proxy_headers": True,
+        "server_header": False,
         # JSON lines, personal data masked; app.access replaces uvicorn's access log.
-        log_config=logging_config(settings.log_level),
-        access_log=False,
-    )
+        "log_config": logging_config(settings.log_level),
+        "access_log": False,
+    }
+    if workers == 1:
+        uvicorn.run(**options)
+        return
+    logging.config.dictConfig(options["log_config"])
+    # Each worker on a socket of its own: see app/http/workers.py.
+    try:
+        status = Supervisor(options, workers).run()
+    except OSError as error:
+        raise CommandFailed(f"cannot listen on {args.host}:{args.port}: {error}") from None
+    if status:
+        raise CommandFailed("a worker failed to start; its error is logged above")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -117,16 +117,22 @@ def baseline_app() -> Any:
 
 
 def serve_baseline(port: int, workers: int) -> None:
+    """The same uvicorn and process model as `debt-api serve`: a socket per worker."""
     import uvicorn
 
-    uvicorn.run(
-        "tests.perf.bench_service:baseline_app",
-        factory=True,
-        host="127.0.0.1",
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    from app.http.workers import Supervisor
+
+    options = {
+        "app": "tests.perf.bench_service:baseline_app",
+        "factory": True,
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "warning",
+    }
+    if workers == 1:
+        uvicorn.run(**options)  # type: ignore[arg-type]
+    else:
+        sys.exit(Supervisor(options, workers).run())
 
 
 # ---------------------------------------------------------------- the load generator
