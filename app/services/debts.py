@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.debts import (
@@ -30,6 +30,7 @@ from app.services.idempotency import KeyConflict, KeyedRequest, KeyInProgress, R
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
 from app.storage import ids
+from app.storage.db import engine_of
 from app.storage.models import Debt, Timeline
 from app.storage.writes import RowWriter
 
@@ -132,7 +133,7 @@ def debt_record(
 
 
 async def create_debt(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     *,
     tenant: Tenant,
     raw: DebtInput,
@@ -154,10 +155,18 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
-    timeline_public_id = timeline.public_id if timeline else None
-    record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-    if key is not None:
+    if key is None and checked.timeline_id is None:
+        # The common case reads nothing: one INSERT, committed on its own, no session.
+        record = debt_record(checked, tenant=tenant, timeline=None, now=now)
+        await DEBT_ROWS.insert_one(engine_of(sessions), record)
+        return DebtView(record, None, checked.destination, tenant.zone)
+    async with sessions() as session:
+        timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
+        timeline_public_id = timeline.public_id if timeline else None
+        record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
+        if key is None:
+            await DEBT_ROWS.insert_one(engine_of(sessions), record)
+            return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
         claimed = await idempotency.claim_key(
             session,
             company_id=tenant.id,
@@ -172,19 +181,9 @@ async def create_debt(
             )
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
-    if key is None:  # one INSERT, the only write: it needs no transaction of its own
-        await DEBT_ROWS.insert_one(_engine_of(session), record)
-    else:
         await DEBT_ROWS.insert_many(await session.connection(), [record])
         await session.commit()  # the key and the debt: both or neither
     return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
-
-
-def _engine_of(session: AsyncSession) -> AsyncEngine:
-    engine = session.bind
-    if not isinstance(engine, AsyncEngine):  # sessions are always bound to it
-        raise TypeError("the session must be bound to the engine")
-    return engine
 
 
 async def _first_result(

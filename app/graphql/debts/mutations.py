@@ -40,16 +40,15 @@ class DebtMutations:
     ) -> CreateDebtResult:
         caller = await authorize(info, Scope.DEBTS_WRITE)
         runtime = info.context.runtime
-        async with runtime.sessions() as session:
-            outcome = await create_debt(
-                session,
-                tenant=caller.tenant,
-                raw=input.to_domain(),
-                policy=runtime.settings.intake_policy,
-                clock=runtime.clock,
-                idempotency_key=idempotency_key,
-                key_policy=runtime.settings.key_policy,
-            )
+        outcome = await create_debt(
+            runtime.sessions,
+            tenant=caller.tenant,
+            raw=input.to_domain(),
+            policy=runtime.settings.intake_policy,
+            clock=runtime.clock,
+            idempotency_key=idempotency_key,
+            key_policy=runtime.settings.key_policy,
+        )
         if isinstance(outcome, KeyConflict | KeyInProgress):
             raise key_refusal(outcome)
         if isinstance(outcome, ValidationFailed):
