@@ -26,7 +26,6 @@ from app.graphql.graphiql import (
     fetch_assets,
     missing_assets,
 )
-from app.http.workers import Supervisor
 from app.logs import logging_config
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
@@ -226,7 +225,7 @@ async def _purge_keys(session: AsyncSession) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
+    from app.http.workers import Supervisor, serve_one
 
     workers = settings.web_concurrency if args.workers is None else args.workers
     if workers < 1:
@@ -252,7 +251,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         "access_log": False,
     }
     if workers == 1:
-        uvicorn.run(**options)
+        serve_one(options)
         return
     logging.config.dictConfig(options["log_config"])
     # Each worker on a socket of its own: see app/http/workers.py.

@@ -14,6 +14,7 @@ it is asked to stop itself.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as EventType
 from typing import Any
+
+import uvicorn
 
 log = logging.getLogger("app.workers")
 
@@ -47,18 +50,36 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which hides what startup loaded from the garbage collector."""
+
+    def __init__(self, config: uvicorn.Config, ready: EventType | None = None) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.started:
+            return
+        # What the application loaded (phone metadata, schema, mappers: most of the heap)
+        # lives as long as the process. Left in the collector's sight, each full collection
+        # walked it all under load: 65 to 110 ms pauses every request in flight waited
+        # through, the slowest 1.5% of createDebt. Frozen, they take 3 to 10 ms.
+        gc.collect()
+        gc.freeze()
+        if self._ready is not None:
+            self._ready.set()
+
+
+def serve_one(options: dict[str, Any]) -> None:
+    """One server process, in this process."""
+    _Server(uvicorn.Config(**options)).run()
+
+
 def _worker(options: dict[str, Any], ready: EventType) -> None:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets)
-            if self.started:
-                ready.set()
-
     config = uvicorn.Config(**options)
     sock = listening_socket(config.host, config.port, config.backlog)
-    Server(config).run(sockets=[sock])
+    _Server(config, ready).run(sockets=[sock])
 
 
 @dataclass

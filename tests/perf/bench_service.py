@@ -118,9 +118,7 @@ def baseline_app() -> Any:
 
 def serve_baseline(port: int, workers: int) -> None:
     """The same uvicorn and process model as `debt-api serve`: a socket per worker."""
-    import uvicorn
-
-    from app.http.workers import Supervisor
+    from app.http.workers import Supervisor, serve_one
 
     options = {
         "app": "tests.perf.bench_service:baseline_app",
@@ -130,7 +128,7 @@ def serve_baseline(port: int, workers: int) -> None:
         "log_level": "warning",
     }
     if workers == 1:
-        uvicorn.run(**options)  # type: ignore[arg-type]
+        serve_one(options)
     else:
         sys.exit(Supervisor(options, workers).run())
 
