@@ -6,9 +6,9 @@ database `debt_bench` there and drops it again):
     .venv/bin/python -m tests.perf.bench_service
 
 It starts the real server as production would (`debt-api serve`, default workers) and, in
-the same run, a baseline: a minimal Starlette endpoint (same uvicorn, same workers) that
-inserts the same row through asyncpg with no GraphQL and no validation. A bounded,
-loopback-only load generator drives both at the same concurrency, then the script prints
+the same run, a baseline: a minimal Starlette endpoint (same uvicorn, same workers, same
+supervisor) that inserts the same row through asyncpg with no GraphQL and no validation.
+A bounded, loopback-only load generator drives both at the same concurrency, then prints
 requests per second, p50/p99 latency, peak server memory and the ratios to the baseline,
 and the time of createDebts with 1,000 items against copy_records_to_table of 1,000 rows.
 """
