@@ -12,7 +12,8 @@ the rows go through SQLAlchemy Core, as everything else does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Table, insert
@@ -87,16 +88,20 @@ class _DriverInsert:
         if order != [c.key for c in columns]:  # a SQLAlchemy change would break this
             raise RuntimeError(f"unexpected parameter order {order}")
         self.columns = [c.name for c in columns]
-        self._keys = [c.key for c in columns]
-        self._processors: list[Callable[[Any], Any] | None] = [
-            c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns
+        self._row_values = itemgetter(*[c.key for c in columns])
+        # Most columns need no conversion: only these do, by position in the row.
+        self._conversions = [
+            (position, process, process(None))  # None converted once, not per row
+            for position, column in enumerate(columns)
+            if (process := column.type.dialect_impl(dialect).bind_processor(dialect))
         ]
 
     def values(self, row: Row) -> tuple[Any, ...]:
-        return tuple(
-            row[key] if process is None else process(row[key])
-            for key, process in zip(self._keys, self._processors, strict=True)
-        )
+        values = list(self._row_values(row))
+        for position, process, none in self._conversions:
+            value = values[position]
+            values[position] = none if value is None else process(value)
+        return tuple(values)
 
 
 def _driver(connection: DBAPIConnection | Any) -> Any:
