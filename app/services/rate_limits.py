@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,12 +38,22 @@ class CountersDown:
 
 @dataclass(slots=True)
 class _Lease:
-    """Requests counted ahead in the shared counters, not all used yet."""
+    """One client's requests counted ahead in the shared counters, not all used yet."""
 
-    window: int
-    counts: list[WindowCounts]  # as the store answered, the whole block counted
-    unused: int
-    size_next: int  # the size of the block to take when this one is spent
+    window: int | None = None  # None until something was counted
+    counts: list[WindowCounts] = field(default_factory=list)  # the whole block counted
+    unused: int = 0
+    size_next: int = 1  # the size of the block to take when this one is spent
+    # Set while a request takes a block, to whether it got one: the client's other requests
+    # wait for it rather than each taking a block, which would waste all but one of them.
+    refilling: asyncio.Future[bool] | None = None
+
+    def take(self, window: int) -> bool:
+        """Use one request of the block, if it is this window's and not spent."""
+        if self.window != window or self.unused == 0:
+            return False
+        self.unused -= 1
+        return True
 
 
 # Leases of clients not heard from lately are dropped past this many.
@@ -103,11 +114,38 @@ class RateLimiter:
         now = self._clock().timestamp()
         # Both quotas share the window size, so they share the window index.
         window = self.requests.window_of(now)
-        lease = self._leases.get((client_id, write))
-        if lease is not None and lease.window == window and lease.unused > 0:
-            lease.unused -= 1
+        lease = self._lease(client_id, write)
+        if lease.take(window):
             return _decision(quotas, _used(lease), now)
-        size = lease.size_next if lease is not None and lease.window == window else 1
+        size = lease.size_next if lease.window == window else 1
+        if lease.refilling is not None:
+            if not await asyncio.shield(lease.refilling):
+                return CountersDown(fail_open=self.store.fail_open)
+            if lease.take(window):
+                return _decision(quotas, _used(lease), now)
+            size = 1  # the new block is spent already: count this request alone
+        if size == 1:
+            return await self._count(client_id, quotas, window, 1, now, lease)
+        refilled = lease.refilling = asyncio.get_running_loop().create_future()
+        got = False
+        try:
+            decision = await self._count(client_id, quotas, window, size, now, lease)
+            got = isinstance(decision, RateDecision)
+            return decision
+        finally:
+            lease.refilling = None
+            refilled.set_result(got)
+
+    async def _count(
+        self,
+        client_id: str,
+        quotas: list[Quota],
+        window: int,
+        size: int,
+        now: float,
+        lease: _Lease,
+    ) -> RateDecision | CountersDown:
+        """Count a block of `size` requests (or this one alone, if the block does not fit)."""
         try:
             while True:
                 counts, verdicts = await self._hit(client_id, quotas, window, size, now)
@@ -117,10 +155,13 @@ class RateLimiter:
         except CountersUnavailable:
             log.warning("rate-limit counters unavailable", exc_info=True)
             return CountersDown(fail_open=self.store.fail_open)
-        if all(verdict.allowed for verdict in verdicts):
-            self._keep(client_id, write, _Lease(window, counts, size - 1, lease_size(verdicts)))
-            return _decision(quotas, _used(self._leases[client_id, write]), now)
-        return _decision(quotas, counts, now)
+        if not all(verdict.allowed for verdict in verdicts):
+            return _decision(quotas, counts, now)
+        lease.size_next = lease_size(verdicts)
+        if size == 1 and lease.window == window and lease.unused > 0:
+            return _decision(quotas, counts, now)  # counted alone: the block in use stays
+        lease.window, lease.counts, lease.unused = window, counts, size - 1
+        return _decision(quotas, _used(lease), now)
 
     async def _hit(
         self, client_id: str, quotas: list[Quota], window: int, size: int, now: float
@@ -135,12 +176,13 @@ class RateLimiter:
             await self.store.undo(client_id, names, counts, size)
         return counts, verdicts
 
-    def _keep(self, client_id: str, write: bool, lease: _Lease) -> None:
-        if len(self._leases) >= _MAX_LEASES:
-            self._leases = {k: v for k, v in self._leases.items() if v.window == lease.window}
+    def _lease(self, client_id: str, write: bool) -> _Lease:
+        lease = self._leases.get((client_id, write))
+        if lease is None:
             if len(self._leases) >= _MAX_LEASES:
-                self._leases.clear()
-        self._leases[client_id, write] = lease
+                self._leases.clear()  # those in use stay with the requests holding them
+            lease = self._leases[client_id, write] = _Lease()
+        return lease
 
     async def close(self) -> None:
         await self.store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.utils.api import VALID_DEBT, Api
+from tests.utils.api import DEBT_FIELDS, VALID_DEBT, Api
 from tests.utils.clock import Clock
 from tests.utils.factories import make_timeline
 
@@ -176,18 +176,7 @@ async def test_batch_and_single_keys_do_not_collide(api: Api) -> None:
     assert await api.debt_count() == 2
 
 
-FULL_DEBT_QUERY = """
-query FullDebt($id: ID!) {
-  debt(id: $id) {
-    id status civility firstname lastname phone email birthdate amount amountText currency
-    object internalId invoiceReference debtorReference invoiceDate dueDate address
-    streetAddress streetNumber postalCode city country iban company debtorCompany
-    paymentLink metadata timelineId timelineStartMode timelineStartAt
-    destination { country tier creditsPerCall multiplier expensive }
-    nbReminders nbAnswered followupsCount summary importDate
-  }
-}
-"""
+FULL_DEBT_QUERY = "query FullDebt($id: ID!) { debt(id: $id) {" + DEBT_FIELDS + "} }"
 
 
 async def test_an_imported_debt_reads_back_exactly_like_one_created_alone(

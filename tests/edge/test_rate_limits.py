@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +15,8 @@ from app.config import Settings
 from app.services.tenants import TenantDirectory
 from app.storage.db import create_engine
 from app.storage.rate_limits import DatabaseCounters
-from tests.edge.conftest import LogLines, StartServer, redis_url
-from tests.utils.api import CREATE_DEBT, VALID_DEBT
+from tests.edge.conftest import LogLines, Server, StartServer, redis_url
+from tests.utils.api import CREATE_DEBT, VALID_DEBT, Api
 from tests.utils.clock import Clock
 
 WINDOW = 60
@@ -125,13 +126,20 @@ async def test_writes_have_their_own_smaller_quota(
     assert _rate_headers(read)[:2] == ("10", "7")
 
 
+async def _one_client_on_two_servers(
+    start_server: StartServer, counters: dict[str, Any], limit: int
+) -> tuple[Server, Api, Api]:
+    """Two servers sharing the counters, and one client's token on each."""
+    limits = _limits(counters, requests=limit, writes=limit)
+    first, second = await start_server(**limits), await start_server(**limits)
+    on_first = await first.new_api()
+    return first, on_first, second.api_for(on_first)
+
+
 async def test_counters_are_shared_by_every_server(
     start_server: StartServer, counters: dict[str, Any], window_start: datetime
 ) -> None:
-    limits = _limits(counters, requests=3, writes=3)
-    first, second = await start_server(**limits), await start_server(**limits)
-    on_first = await first.new_api()
-    on_second = second.api_for(on_first)
+    _, on_first, on_second = await _one_client_on_two_servers(start_server, counters, 3)
 
     await on_first.post(READ)
     await on_second.post(READ)
@@ -145,10 +153,7 @@ async def test_counters_are_shared_by_every_server(
 async def test_far_from_the_limit_a_server_counts_requests_in_blocks(
     start_server: StartServer, counters: dict[str, Any], window_start: datetime
 ) -> None:
-    limits = _limits(counters, requests=1000, writes=1000)
-    first, second = await start_server(**limits), await start_server(**limits)
-    on_first = await first.new_api()
-    on_second = second.api_for(on_first)
+    _, on_first, on_second = await _one_client_on_two_servers(start_server, counters, 1000)
 
     served = [await on_first.post(READ) for _ in range(3)]
 
@@ -159,13 +164,23 @@ async def test_far_from_the_limit_a_server_counts_requests_in_blocks(
     assert _rate_headers(await on_second.post(READ))[1] == str(1000 - 1 - 99 - 1)
 
 
+async def test_concurrent_requests_of_a_client_share_one_block(
+    start_server: StartServer, counters: dict[str, Any], window_start: datetime
+) -> None:
+    _, on_first, on_second = await _one_client_on_two_servers(start_server, counters, 1000)
+    await on_first.post(READ)  # the next block will be 99 requests
+
+    answers = await asyncio.gather(*(on_first.post(READ) for _ in range(40)))
+
+    assert all("errors" not in answer.json() for answer in answers)
+    # One block of 99 taken for all 40, not one block each (which would spend the quota).
+    assert _rate_headers(await on_second.post(READ))[1] == str(1000 - 1 - 99 - 1)
+
+
 async def test_blocks_never_let_more_than_the_limit_through(
     start_server: StartServer, counters: dict[str, Any], window_start: datetime
 ) -> None:
-    limits = _limits(counters, requests=60, writes=60)
-    first, second = await start_server(**limits), await start_server(**limits)
-    on_first = await first.new_api()
-    on_second = second.api_for(on_first)
+    first, on_first, on_second = await _one_client_on_two_servers(start_server, counters, 60)
     alone = await first.new_api()
 
     answers = [await (on_first, on_second)[i % 3 == 0].post(READ) for i in range(80)]

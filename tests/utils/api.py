@@ -13,18 +13,24 @@ from app.runtime import Runtime
 from app.storage.models import Company, Debt
 from tests.utils.factories import make_client, make_company
 
-CREATE_DEBT = """
-mutation CreateDebt($input: CreateDebtInput!, $key: String) {
-  createDebt(input: $input, idempotencyKey: $key) {
-    __typename
-    ... on Debt {
+# Every field of a Debt.
+DEBT_FIELDS = """
       id status civility firstname lastname phone email birthdate amount amountText currency
       object internalId invoiceReference debtorReference invoiceDate dueDate address
       streetAddress streetNumber postalCode city country iban company debtorCompany
       paymentLink metadata timelineId timelineStartMode timelineStartAt
       destination { country tier creditsPerCall multiplier expensive }
       nbReminders nbAnswered followupsCount summary importDate
-    }
+"""
+
+CREATE_DEBT = (
+    """
+mutation CreateDebt($input: CreateDebtInput!, $key: String) {
+  createDebt(input: $input, idempotencyKey: $key) {
+    __typename
+    ... on Debt {"""
+    + DEBT_FIELDS
+    + """    }
     ... on ValidationError { message fields { field code message } }
     ... on ExpensiveDestinationError {
       message
@@ -34,6 +40,7 @@ mutation CreateDebt($input: CreateDebtInput!, $key: String) {
   }
 }
 """
+)
 
 DEBT = """
 query Debt($id: ID!) {
