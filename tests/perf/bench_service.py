@@ -284,6 +284,15 @@ async def recreate_database() -> str:
     return ADMIN_DSN.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
+async def checkpoint(dsn: str) -> None:
+    """Flush what earlier steps wrote, so that no load pays for another's dirty pages."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
+
+
 async def drop_database() -> None:
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
@@ -397,6 +406,7 @@ async def main() -> None:
             return b'"__typename":"Debt"' in payload
 
         await drive(port, body, token, 300, args.concurrency, debt_ok)  # warm-up
+        await checkpoint(dsn)
         cpu_before = cpu_seconds(server.pid)
         load = await drive(port, body, token, args.requests, args.concurrency, debt_ok)
         load.cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / load.requests
@@ -418,6 +428,7 @@ async def main() -> None:
             return b'"id"' in payload
 
         await drive(port, body, "-", 300, args.concurrency, inserted)  # warm-up
+        await checkpoint(dsn)
         cpu_before = cpu_seconds(baseline_server.pid)
         load = await drive(port, body, "-", args.requests, args.concurrency, inserted)
         load.cpu_ms = (cpu_seconds(baseline_server.pid) - cpu_before) * 1000 / load.requests
