@@ -80,7 +80,7 @@ def _room_at(quota: Quota, start: float, previous: int, current: int) -> float:
 # in the window, so that other servers are never refused for long by counts one of them
 # holds but has not used, and at most MAX_LEASE requests, so one lost lease costs little.
 LEASE_SHARE = 10
-MAX_LEASE = 100
+MAX_LEASE = 1000
 
 
 def lease_size(verdicts: list[Verdict]) -> int:
