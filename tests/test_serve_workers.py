@@ -86,8 +86,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     )
     try:
         deadline = time.monotonic() + 60
-        # Both workers up, not only the first to answer.
-        while (tmp_path / "serve.log").read_text().count("Application startup complete") < 2:
+        # Both workers serving, not only the first to answer.
+        while (tmp_path / "serve.log").read_text().count('serving"') < 2:
             assert time.monotonic() < deadline and process.poll() is None, "did not start"
             time.sleep(0.2)
         _wait_for_health(f"http://127.0.0.1:{port}", deadline)
