@@ -1,11 +1,11 @@
 """Several uvicorn worker processes, each accepting connections on a socket of its own.
 
 uvicorn's own `--workers` shares one listening socket among the workers, and whichever
-wakes first accepts every connection waiting: 32 connections opened at once by one client
-landed all on one worker in four trials of eight here, and 27 or more on one in seven
-(`ss -tnp`), leaving the other idle while the first queued every request. Here each worker binds its own socket with
-SO_REUSEPORT and the kernel spreads connections across them by address, as Gunicorn's
-`reuse_port` and nginx's `reuseport` do.
+wakes first accepts every connection waiting: of 32 connections opened at once by one
+client, all landed on one worker in four trials of eight here, and 27 or more in seven
+(`ss -tnp`), leaving the other idle while the first queued every request. Here each
+worker binds its own socket with SO_REUSEPORT and the kernel spreads connections across
+them by address, as Gunicorn's `reuse_port` and nginx's `reuseport` do.
 
 The supervisor restarts a worker that dies once serving, stops when one fails to start,
 and stops every worker gracefully (SIGTERM: uvicorn finishes the requests in flight) when
