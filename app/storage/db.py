@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,24 @@ def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     if not isinstance(engine, AsyncEngine):
         raise TypeError("sessions must be bound to an AsyncEngine")
     return engine
+
+
+@asynccontextmanager
+async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """The driver's own connection (asyncpg's) from the engine's pool, for the hottest
+    single statements: SQLAlchemy's Connection and result layers cost more than they do.
+
+    A connection the statement failed on is never handed to the next request: its state is
+    unknown, so the pool drops it.
+    """
+    pooled = await engine.raw_connection()
+    try:
+        yield pooled.driver_connection
+    except BaseException:
+        pooled.invalidate()
+        raise
+    finally:
+        pooled.close()
 
 
 def alembic_config() -> Config:

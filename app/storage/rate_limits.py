@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.domain.rate_limits import WindowCounts
+from app.storage.db import pooled_driver
 from app.storage.models import RateLimitCounter
 from app.storage.outages import is_outage
 
@@ -101,15 +102,8 @@ class DatabaseCounters:
         about 0.34 ms of CPU, on the driver 0.11 ms (measured here), a tenth of a createDebt.
         """
         sql, names = self._positional[quotas]
-        pooled = await self._engine.raw_connection()
-        driver: Any = pooled.driver_connection  # asyncpg's Connection
-        try:
+        async with pooled_driver(self._engine) as driver:
             return list(await driver.fetch(sql, *(parameters[n] for n in names)))
-        except BaseException:
-            pooled.invalidate()  # its state is unknown: never hand it to the next request
-            raise
-        finally:
-            pooled.close()
 
     async def undo(
         self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts], amount: int = 1

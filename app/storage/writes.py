@@ -17,8 +17,9 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Table, insert
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.storage.db import pooled_driver
 
 Row = Mapping[str, Any]
 
@@ -42,14 +43,8 @@ class RowWriter:
                 await (await connection.execution_options(**AUTOCOMMIT)).execute(self._insert, row)
             return
         statement = self._driver_insert(engine.dialect)
-        pooled = await engine.raw_connection()
-        try:
-            await _driver(pooled).execute(statement.sql, *statement.values(row))
-        except BaseException:
-            pooled.invalidate()  # its state is unknown: never hand it to the next request
-            raise
-        finally:
-            pooled.close()
+        async with pooled_driver(engine) as driver:
+            await driver.execute(statement.sql, *statement.values(row))
 
     async def insert_many(self, connection: AsyncConnection, rows: Sequence[Row]) -> None:
         """Rows within the connection's transaction: one COPY on PostgreSQL, else executemany."""
@@ -59,7 +54,7 @@ class RowWriter:
             await connection.execute(self._insert, list(rows))
             return
         statement = self._driver_insert(connection.dialect)
-        driver = _driver(await connection.get_raw_connection())
+        driver: Any = (await connection.get_raw_connection()).driver_connection
         if len(rows) == 1:  # a COPY costs more than the INSERT of a single row
             await driver.execute(statement.sql, *statement.values(rows[0]))
             return
@@ -102,8 +97,3 @@ class _DriverInsert:
             value = values[position]
             values[position] = none if value is None else process(value)
         return tuple(values)
-
-
-def _driver(connection: DBAPIConnection | Any) -> Any:
-    """asyncpg's own Connection behind SQLAlchemy's pooled adapter."""
-    return connection.driver_connection
