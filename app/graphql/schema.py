@@ -46,8 +46,8 @@ def is_fault(error: GraphQLError) -> bool:
     """A bug or an outage, as opposed to an error the client caused and can read.
 
     A fault is an exception that is not a GraphQL error, raised by a resolver (the error
-    has a path) or around the operation, by a schema extension (Strawberry wraps it with no
-    location). graphql-core's own errors that carry an exception, such as a variable value
+    has a path) or around the operation, by a step of DebtSchema's pipeline (wrapped with
+    no location). graphql-core's own errors that carry an exception, such as a variable value
     a scalar refused, always point at the variable or argument they refuse.
     """
     original = error.original_error
@@ -66,9 +66,9 @@ class DebtSchema(strawberry.Schema):
 
     Each operation: parse (with the token limit, cached), pick the operation, validate (with
     the limit rules, cached), count it against the client's rate limits, execute, and log
-    the faults. Written as four Strawberry extensions, the same steps cost about 0.25 ms of
-    CPU per request, a fifth of a createDebt: the extension runner wraps each hook of each
-    extension in context managers of its own (profiled with py-spy, tests/perf/).
+    the faults. Written as four Strawberry extensions, the same steps cost 0.11 ms more CPU
+    per createDebt (1.35 against 1.24 ms, in-process on PostgreSQL): the extension runner
+    wraps each hook of each extension in context managers of its own.
     """
 
     async def execute(

@@ -155,18 +155,19 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None and checked.timeline_id is None:
-        # The common case reads nothing: one INSERT, committed on its own, no session.
-        record = debt_record(checked, tenant=tenant, timeline=None, now=now)
-        await DEBT_ROWS.insert_one(engine_of(sessions), record)
-        return DebtView(record, None, checked.destination, tenant.zone)
-    async with sessions() as session:
-        timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
-        timeline_public_id = timeline.public_id if timeline else None
+    if key is None:  # one INSERT, committed on its own; a session only to read a timeline
+        timeline = None
+        if checked.timeline_id is not None:
+            async with sessions() as session:
+                timeline = await find_usable_timeline(
+                    session, tenant=tenant, public_id=checked.timeline_id
+                )
         record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-        if key is None:
-            await DEBT_ROWS.insert_one(engine_of(sessions), record)
-            return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
+        await DEBT_ROWS.insert_one(engine_of(sessions), record)
+        return new_debt_view(record, timeline, checked, tenant)
+    async with sessions() as session:  # the key and the debt: both or neither
+        timeline = await find_usable_timeline(session, tenant=tenant, public_id=checked.timeline_id)
+        record = debt_record(checked, tenant=tenant, timeline=timeline, now=now)
         claimed = await idempotency.claim_key(
             session,
             company_id=tenant.id,
@@ -182,8 +183,16 @@ async def create_debt(
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
         await DEBT_ROWS.insert_many(await session.connection(), [record])
-        await session.commit()  # the key and the debt: both or neither
-    return DebtView(record, timeline_public_id, checked.destination, tenant.zone)
+        await session.commit()
+    return new_debt_view(record, timeline, checked, tenant)
+
+
+def new_debt_view(
+    record: DebtRecord, timeline: Timeline | None, debt: ValidDebt, tenant: Tenant
+) -> DebtView:
+    """The view of a debt just stored from `record`, without reading it back."""
+    timeline_public_id = timeline.public_id if timeline else None
+    return DebtView(record, timeline_public_id, debt.destination, tenant.zone)
 
 
 async def _first_result(

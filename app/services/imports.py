@@ -25,6 +25,7 @@ from app.services.debts import (
     check_debt,
     debt_record,
     debt_views,
+    new_debt_view,
 )
 from app.services.idempotency import (
     CREATE_DEBTS,
@@ -179,9 +180,7 @@ async def import_debts(
         timeline = timelines.get(debt.timeline_id) if debt.timeline_id else None
         row = debt_record(debt, tenant=tenant, timeline=timeline, now=now, import_id=record.id)
         rows.append(row)
-        timeline_id = timeline.public_id if timeline else None
-        view = DebtView(row, timeline_id, debt.destination, tenant.zone)
-        created.append(CreatedItem(index, item.temp_id, view))
+        created.append(CreatedItem(index, item.temp_id, new_debt_view(row, timeline, debt, tenant)))
     record.outcome = _outcome_json(created, failed)
     await DEBT_ROWS.insert_many(await session.connection(), rows)  # one COPY, not a loop
     await session.commit()

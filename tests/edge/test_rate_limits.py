@@ -296,7 +296,7 @@ async def test_database_down_while_authenticating_is_service_unavailable(
 
 
 class _BrokenCounters(DatabaseCounters):
-    """A counter store with a bug: what a fault inside a schema extension looks like."""
+    """A counter store with a bug: a fault raised before the resolvers run."""
 
     async def hit(self, client_id: str, quotas: Any, window: int, amount: int = 1) -> Any:
         raise AttributeError("'Record' object has no attribute 'quota' (internal detail)")
