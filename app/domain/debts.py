@@ -124,20 +124,24 @@ def camel_case(name: str) -> str:
 
 _INPUT_ORDER = {f.name: index for index, f in enumerate(fields(DebtInput))}
 
-# Plain optional text fields and their length limits (SPEC section 3).
-_TEXT_FIELDS: dict[str, int] = {
-    "object": rules.LONG_TEXT_MAX,
-    "internal_id": rules.TEXT_MAX,
-    "invoice_reference": rules.TEXT_MAX,
-    "debtor_reference": rules.TEXT_MAX,
-    "address": rules.LONG_TEXT_MAX,
-    "street_address": rules.TEXT_MAX,
-    "street_number": rules.TEXT_MAX,
-    "postal_code": rules.TEXT_MAX,
-    "city": rules.TEXT_MAX,
-    "company": rules.TEXT_MAX,
-    "debtor_company": rules.TEXT_MAX,
-}
+# Plain optional text fields and their rules, with their length limits (SPEC section 3).
+_TEXT_RULES: tuple[tuple[str, Callable[[str], str | Problem]], ...] = tuple(
+    (name, rules.text(limit))
+    for name, limit in {
+        "object": rules.LONG_TEXT_MAX,
+        "internal_id": rules.TEXT_MAX,
+        "invoice_reference": rules.TEXT_MAX,
+        "debtor_reference": rules.TEXT_MAX,
+        "address": rules.LONG_TEXT_MAX,
+        "street_address": rules.TEXT_MAX,
+        "street_number": rules.TEXT_MAX,
+        "postal_code": rules.TEXT_MAX,
+        "city": rules.TEXT_MAX,
+        "company": rules.TEXT_MAX,
+        "debtor_company": rules.TEXT_MAX,
+    }.items()
+)
+_NAME_RULE = rules.text(rules.NAME_MAX)
 
 
 class _Collector:
@@ -179,12 +183,17 @@ def validate_debt(
 ) -> ValidDebt | list[FieldError]:
     """Every rule of SPEC sections 3 and 4; all problems at once, in input field order."""
     c = _Collector()
-    firstname = c.required("firstname", raw.firstname, rules.text(rules.NAME_MAX))
-    lastname = c.required("lastname", raw.lastname, rules.text(rules.NAME_MAX))
+    firstname = c.required("firstname", raw.firstname, _NAME_RULE)
+    lastname = c.required("lastname", raw.lastname, _NAME_RULE)
     country = c.optional("country", raw.country, rules.country)
-    phone = c.optional("phone", raw.phone, lambda v: normalize_phone(v, country=country))
-    email = c.optional("email", raw.email, rules.email)
-    if rules.clean_text(raw.phone) is None and rules.clean_text(raw.email) is None:
+    phone_text, email_text = rules.clean_text(raw.phone), rules.clean_text(raw.email)
+    phone = (
+        None
+        if phone_text is None
+        else c.check("phone", normalize_phone(phone_text, country=country))
+    )
+    email = None if email_text is None else c.check("email", rules.email(email_text))
+    if phone_text is None and email_text is None:
         contact = Problem(ValidationCode.CONTACT_REQUIRED, "give a phone number or an email")
         c.add("phone", contact)
         c.add("email", contact)
@@ -209,10 +218,7 @@ def validate_debt(
             "due_date",
             Problem(ValidationCode.DUE_DATE_BEFORE_INVOICE_DATE, "must not be before invoiceDate"),
         )
-    texts = {
-        name: c.optional(name, getattr(raw, name), rules.text(limit))
-        for name, limit in _TEXT_FIELDS.items()
-    }
+    texts = {name: c.optional(name, getattr(raw, name), rule) for name, rule in _TEXT_RULES}
     iban = c.optional("iban", raw.iban, rules.iban)
     payment_link = c.optional("payment_link", raw.payment_link, rules.http_url)
     metadata = None if raw.metadata is None else c.check("metadata", rules.metadata(raw.metadata))
