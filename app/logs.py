@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 # Order matters: tokens and secrets before the shapes their text could contain.
 _MASKS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (
@@ -103,7 +105,16 @@ def _masked(value: Any) -> Any:
         return {key: _masked(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
-    return value
+    if value is None or isinstance(value, int | float):  # bool is an int
+        return value
+    return mask_sensitive(str(value))  # what the encoder would have written, masked too
+
+
+def _json_line(entry: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(entry, default=str).decode()
+    except orjson.JSONEncodeError:  # text that is not valid Unicode, integers over 64 bits
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -136,7 +147,7 @@ class JsonFormatter(logging.Formatter):
         request = current_request()
         if request is not None:
             entry.setdefault("request_id", request.request_id)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _json_line(entry)
 
 
 def logging_config(level: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -151,3 +152,25 @@ async def test_expected_client_errors_are_not_logged_as_problems(
     problems = [e for e in logs.entries() if e["level"] in {"WARNING", "ERROR", "CRITICAL"}]
     assert problems == []
     assert await reader.debt_count() == 0
+
+
+def test_log_values_that_are_not_json_are_written_as_masked_text(logs: LogLines) -> None:
+    """An object in a log record is written as its text, masked like any other text."""
+    quoting = ValueError("call +33 6 98 76 54 32 or write to marie.curie@example.org")
+    logging.getLogger("app.test").info(
+        "refused",
+        extra={
+            "fields": {
+                "detail": quoting,
+                "nested": {"items": [quoting, 7, None]},
+                "lone_surrogate": "text \udc80 JSON lets through",
+            }
+        },
+    )
+
+    [entry] = logs.entries("app.test")
+    assert entry["detail"].startswith("call ") and "[email]" in entry["detail"]
+    assert entry["nested"] == {"items": [entry["detail"], 7, None]}
+    assert entry["lone_surrogate"].startswith("text ")
+    for secret in SECRETS:
+        assert secret not in logs.text, secret
