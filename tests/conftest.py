@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from app.config import Settings
+from app.graphql.direct import verify_against_graphql_core
 from app.http.app import create_app
 from app.runtime import Runtime
 from tests.utils.api import Api
@@ -21,6 +22,14 @@ from tests.utils.live_server import live_server
 
 POSTGRES_URL_VARIABLE = "TEST_POSTGRES_URL"
 TEST_SECRET = "test-secret-key-for-the-suite-only-0123456789"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _direct_path_checked_against_graphql_core() -> Iterator[None]:
+    """Every answer the direct path completes is completed by graphql-core too, and compared."""
+    verify_against_graphql_core(True)
+    yield
+    verify_against_graphql_core(False)
 
 
 def postgres_url() -> str | None:

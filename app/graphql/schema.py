@@ -23,6 +23,7 @@ from app.graphql.access_log import note_client, note_operation
 from app.graphql.context import Context
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
+from app.graphql.direct import plan_for
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.limits import DocumentLimits, parse_document, validation_rules
 from app.graphql.rate_limits import rate_limit_refusal
@@ -129,19 +130,36 @@ class DebtSchema(strawberry.Schema):
         refusal = await rate_limit_refusal(context_value, operation_type)
         if refusal is not None:  # nothing runs, nothing is written
             return ExecutionResult(data=None, errors=[refusal])
-        result = execute(
-            self._schema,
-            document,
-            root_value=root_value,
-            context_value=context_value,
-            variable_values=variable_values,
-            operation_name=operation_name,
-            executor_class=self.execution_context_class,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            operation_extensions=operation_extensions,
-        )
-        if isawaitable(result):
-            result = await result
+
+        def execute_in_full(**options: Any) -> Any:
+            return execute(
+                self._schema,
+                document,
+                root_value=root_value,
+                context_value=context_value,
+                variable_values=variable_values,
+                operation_name=operation_name,
+                executor_class=self.execution_context_class,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                operation_extensions=operation_extensions,
+                **options,
+            )
+
+        plan = plan_for(self._schema, document, operation_name)
+        if plan is not None:
+            result = await plan.run(
+                self._schema,
+                document,
+                context=context_value,
+                root_value=root_value,
+                variables=variable_values,
+                operation_extensions=operation_extensions,
+                execute_in_full=execute_in_full,
+            )
+        else:
+            result = execute_in_full()
+            if isawaitable(result):
+                result = await result
         note_client(context_value)
         if result.errors:
             self.process_errors(result.errors)
