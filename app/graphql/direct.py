@@ -55,6 +55,8 @@ from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
+from app.graphql.limits import SameDocument
+
 Complete = Callable[[Any], Any]
 Execute = Callable[..., Any]
 
@@ -153,11 +155,16 @@ class Plan:
         return ExecutionResult(data=data, errors=None)
 
 
-@lru_cache(maxsize=_PLANS)
 def plan_for(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
 ) -> Plan | None:
     """The plan of the document's operation, or None when graphql-core should run it."""
+    return _plan(schema, SameDocument(document), operation_name)
+
+
+@lru_cache(maxsize=_PLANS)
+def _plan(schema: GraphQLSchema, same: SameDocument, operation_name: str | None) -> Plan | None:
+    document = same.document
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is OperationType.SUBSCRIPTION:
         return None

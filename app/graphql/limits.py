@@ -93,6 +93,27 @@ def parse_document(query: str, max_tokens: int) -> DocumentNode:
         ) from None
 
 
+class SameDocument:
+    """A document as a cache key, by identity.
+
+    graphql-core's AST nodes are frozen dataclasses: hashing a document walks the whole tree,
+    every time. parse_document hands out the same object for the same text, so what is
+    derived from a document (its validation, its plan) is cached by the object instead. The
+    key holds the document: its id cannot be reused while the key is cached.
+    """
+
+    __slots__ = ("document",)
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.document = document
+
+    def __hash__(self) -> int:
+        return id(self.document)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SameDocument) and other.document is self.document
+
+
 @dataclass(slots=True)
 class _Shape:
     """What one operation or fragment contributes, before its fragment spreads are expanded."""

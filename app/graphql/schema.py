@@ -9,7 +9,7 @@ from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, execute
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, execute
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.config import StrawberryConfig
@@ -25,7 +25,7 @@ from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
 from app.graphql.direct import plan_for
 from app.graphql.imports.mutations import ImportMutations
-from app.graphql.limits import DocumentLimits, parse_document, validation_rules
+from app.graphql.limits import DocumentLimits, SameDocument, parse_document, validation_rules
 from app.graphql.rate_limits import rate_limit_refusal
 from app.graphql.scalars import SCALARS
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
@@ -57,9 +57,14 @@ def is_fault(error: GraphQLError) -> bool:
     return error.path is not None or not error.nodes
 
 
-# Documents are cached by text when parsed, so a document seen before is the same object.
 _VALIDATED_DOCUMENTS = 256
-_validate = lru_cache(maxsize=_VALIDATED_DOCUMENTS)(validate_document)
+
+
+@lru_cache(maxsize=_VALIDATED_DOCUMENTS)
+def _validate(
+    schema: GraphQLSchema, key: SameDocument, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    return validate_document(schema, key.document, rules)
 
 
 class DebtSchema(strawberry.Schema):
@@ -124,7 +129,7 @@ class DebtSchema(strawberry.Schema):
         # As Strawberry does: with no name given, the first operation is the one that runs.
         operation_name = operation_name or _first_operation_name(document)
         note_operation(operation_name, operation_type)
-        errors = _validate(self._schema, document, validation_rules(limits))
+        errors = _validate(self._schema, SameDocument(document), validation_rules(limits))
         if errors:
             return ExecutionResult(data=None, errors=errors)
         refusal = await rate_limit_refusal(context_value, operation_type)

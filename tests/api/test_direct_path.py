@@ -162,3 +162,14 @@ async def test_a_raising_resolver_is_handed_back() -> None:
     direct, full = await run_both('{ thing(label: "boom") { label } }')
     assert direct == full
     assert full["errors"][0]["message"] == "the resolver failed"
+
+
+def test_plans_are_cached_by_document_object() -> None:
+    """parse_document gives one object per text; a plan is kept per object, never per
+    equal-looking tree (hashing a graphql-core tree walks all of it)."""
+    query = "mutation($i: CreateDebtInput!) { createDebt(input: $i) { __typename } }"
+    document = parse(query)
+    first = plan_for(debt_schema._schema, document, None)
+    assert first is not None
+    assert plan_for(debt_schema._schema, document, None) is first
+    assert plan_for(debt_schema._schema, parse(query), None) is not first
