@@ -173,3 +173,17 @@ def test_plans_are_cached_by_document_object() -> None:
     assert first is not None
     assert plan_for(debt_schema._schema, document, None) is first
     assert plan_for(debt_schema._schema, parse(query), None) is not first
+
+
+async def test_variables_the_plan_does_not_coerce_are_coerced_by_graphql_core(api: Api) -> None:
+    """A single item where a list is expected is a list of one (GraphQL's input coercion);
+    the plan hands such variables to graphql-core and goes on with what it gives."""
+    query = """
+        mutation($input: CreateDebtsInput!) {
+          createDebts(input: $input) { ... on DebtImport { summary { total created } } }
+        }
+    """
+    assert planned(query) is not None
+    body = await api.gql(query, {"input": {"debts": VALID_DEBT}})
+    assert body == {"data": {"createDebts": {"summary": {"total": 1, "created": 1}}}}
+    assert await api.debt_count() == 1
