@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import execute, parse
+from strawberry.permission import BasePermission
 
 from app.graphql.direct import Plan, plan_for
 from app.graphql.schema import schema as debt_schema
@@ -112,8 +113,19 @@ class Thing:
     label: str
 
 
+class Refused(BasePermission):
+    message = "not for you"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(permission_classes=[Refused])  # type: ignore[untyped-decorator]
+    def guarded(self) -> str:
+        raise AssertionError("a refused resolver must not run")
+
     @strawberry.field
     def thing(self, label: str | None = "x", name: str | None = "a") -> Thing:
         if label == "boom":
@@ -187,3 +199,11 @@ async def test_variables_the_plan_does_not_coerce_are_coerced_by_graphql_core(ap
     body = await api.gql(query, {"input": {"debts": VALID_DEBT}})
     assert body == {"data": {"createDebts": {"summary": {"total": 1, "created": 1}}}}
     assert await api.debt_count() == 1
+
+
+async def test_a_resolver_with_a_permission_still_runs_through_strawberry() -> None:
+    """Only plain resolvers are called directly; a permission (a field extension) holds."""
+    direct, full = await run_both("{ guarded }")
+    assert direct == full
+    assert full["data"] is None
+    assert full["errors"][0]["message"] == "not for you"
