@@ -95,7 +95,7 @@ class _Unplannable(Exception):
 
 
 class _Unexpected(Exception):
-    """A value the plan does not complete: graphql-core completes the replayed outcome."""
+    """A value the plan does not coerce or complete: graphql-core does, as it always would."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,6 @@ class Plan:
     async def run(
         self,
         schema: GraphQLSchema,
-        document: DocumentNode,
         *,
         context: Any,
         root_value: Any,
@@ -220,9 +219,13 @@ def _plan(schema: GraphQLSchema, same: SameDocument, operation_name: str | None)
         complete = _Planner(schema, fragments).output(field.type, node.selection_set)
     except _Unplannable:
         return None
-    key = node.alias.value if node.alias else node.name.value
+    key = _response_key(node)
     call = _plain_resolver_call(schema, field) or _graphql_resolver_call(field)
     return Plan(operation, node, field, root_type, key, fragments, variables, call, complete)
+
+
+def _response_key(node: FieldNode) -> str:
+    return node.alias.value if node.alias else node.name.value
 
 
 # ---------------------------------------------------------------- the root resolver
@@ -503,7 +506,7 @@ class _Planner:
             if selection.directives:
                 raise _Unplannable
             if isinstance(selection, FieldNode):
-                key = selection.alias.value if selection.alias else selection.name.value
+                key = _response_key(selection)
                 if key in keys:
                     # Validation made them the same field with the same arguments: a leaf
                     # is simply the same answer, selections below would need merging.

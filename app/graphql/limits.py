@@ -173,14 +173,20 @@ def _expand_fragments(shapes: dict[str, _Shape], cap: int) -> dict[str, _Expande
                 stack.extend((spread, False) for spread, _ in shape.spreads)
                 continue
             on_path.discard(name)
-            depth, aliases = shape.depth, shape.aliases
-            for spread, offset in shape.spreads:
-                inner = expanded.get(spread)
-                if inner is not None:
-                    depth = max(depth, offset + inner.depth)
-                    aliases += inner.aliases
-            expanded[name] = _Expanded(min(depth, cap), min(aliases, cap))
+            whole = _with_spreads(shape, expanded)
+            expanded[name] = _Expanded(min(whole.depth, cap), min(whole.aliases, cap))
     return expanded
+
+
+def _with_spreads(shape: _Shape, expanded: dict[str, _Expanded]) -> _Expanded:
+    """The shape with the fragments it spreads counted in (those not expanded count empty)."""
+    depth, aliases = shape.depth, shape.aliases
+    for spread, offset in shape.spreads:
+        inner = expanded.get(spread)
+        if inner is not None:
+            depth = max(depth, offset + inner.depth)
+            aliases += inner.aliases
+    return _Expanded(depth, aliases)
 
 
 def _operation_measures(
@@ -196,14 +202,7 @@ def _operation_measures(
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
-        shape = _shape(definition.selection_set)
-        depth, aliases = shape.depth, shape.aliases
-        for spread, offset in shape.spreads:
-            inner = expanded.get(spread)
-            if inner is not None:
-                depth = max(depth, offset + inner.depth)
-                aliases += inner.aliases
-        measures.append((definition, _Expanded(depth, aliases)))
+        measures.append((definition, _with_spreads(_shape(definition.selection_set), expanded)))
     return measures
 
 

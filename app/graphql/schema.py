@@ -154,7 +154,6 @@ class DebtSchema(strawberry.Schema):
         if plan is not None:
             result = await plan.run(
                 self._schema,
-                document,
                 context=context_value,
                 root_value=root_value,
                 variables=variable_values,

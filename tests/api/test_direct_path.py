@@ -147,7 +147,6 @@ async def run_both(query: str) -> tuple[Any, Any]:
 
     direct = await plan.run(
         small._schema,
-        document,
         context=None,
         root_value=None,
         variables=None,

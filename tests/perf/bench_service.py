@@ -40,6 +40,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.utils.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "debt_bench"
@@ -202,13 +204,6 @@ async def drive(
 
 
 # ---------------------------------------------------------------- processes and setup
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _family(pid: int) -> list[int]:

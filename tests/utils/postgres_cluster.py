@@ -8,12 +8,13 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.utils.ports import free_port
 
 
 def postgres_bin() -> Path | None:
@@ -26,13 +27,6 @@ def postgres_bin() -> Path | None:
         return Path(candidates[-1]).parent
     found = shutil.which("initdb")
     return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -61,7 +55,7 @@ class PostgresCluster:
             run_as = "postgres"
             account = pwd.getpwnam(run_as)
             os.chown(root, account.pw_uid, account.pw_gid)
-        cluster = cls(binaries, root, _free_port(), run_as)
+        cluster = cls(binaries, root, free_port(), run_as)
         cluster._run(
             "initdb",
             "-D",
