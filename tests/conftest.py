@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from app.config import Settings
 from app.graphql.direct import verify_against_graphql_core
+from app.graphql.graphiql import DEFAULT_ASSETS_DIR, ensure_assets
 from app.http.app import create_app
 from app.runtime import Runtime
 from tests.utils.api import Api
@@ -30,6 +31,16 @@ def _direct_path_checked_against_graphql_core() -> Iterator[None]:
     verify_against_graphql_core(True)
     yield
     verify_against_graphql_core(False)
+
+
+@pytest.fixture(scope="session")
+def graphiql_assets() -> Path:
+    """GraphiQL's bundles, installed once per session as `debt-api fetch-graphiql` does, for
+    any test that serves the page: a fresh checkout has none until then."""
+    problem = ensure_assets(DEFAULT_ASSETS_DIR)
+    if problem:  # only without the npm registry: .ci/run installs them before the tests
+        pytest.skip(problem)
+    return DEFAULT_ASSETS_DIR
 
 
 def postgres_url() -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -263,7 +264,9 @@ async def test_production_turns_both_off_by_default(start_server: StartServer) -
     assert page.status_code == 404
 
 
-async def test_graphiql_is_served_by_default(http: httpx.AsyncClient) -> None:
+async def test_graphiql_is_served_by_default(
+    http: httpx.AsyncClient, graphiql_assets: Path
+) -> None:
     page = await http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
