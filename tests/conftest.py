@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from app.config import Settings
-from app.graphql.direct import verify_against_graphql_core
 from app.graphql.graphiql import DEFAULT_ASSETS_DIR, ensure_assets
 from app.http.app import create_app
 from app.runtime import Runtime
@@ -23,14 +22,6 @@ from tests.utils.live_server import live_server
 
 POSTGRES_URL_VARIABLE = "TEST_POSTGRES_URL"
 TEST_SECRET = "test-secret-key-for-the-suite-only-0123456789"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _direct_path_checked_against_graphql_core() -> Iterator[None]:
-    """Every answer the direct path completes is completed by graphql-core too, and compared."""
-    verify_against_graphql_core(True)
-    yield
-    verify_against_graphql_core(False)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import StrawberryOptional, has_object_definition
-from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
+from strawberry.types.enum import StrawberryEnumDefinition
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def _plan_field(field: Any, context: InputContext) -> _FieldPlan:
     inner = field_type.of_type if isinstance(field_type, StrawberryOptional) else field_type
     if isinstance(inner, StrawberryEnumDefinition):
         return _FieldPlan(graphql_name, field.python_name, "enum", field_type, inner.wrapped_cls)
-    if has_enum_definition(inner):
+    if isinstance(getattr(inner, "__strawberry_definition__", None), StrawberryEnumDefinition):
         return _FieldPlan(graphql_name, field.python_name, "enum", field_type, inner)
     leaf = inner in context.scalar_registry or inner in (str, int, float, bool)
     kind = _LEAF if leaf and not has_object_definition(inner) else _NESTED

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -19,16 +19,12 @@ from graphql import (
     SelectionSetNode,
     Source,
     ValidationRule,
-    parse,
 )
 from graphql.language import Lexer, TokenKind
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from app.config import Settings
 from app.graphql.errors import ErrorCode
-
-# Parsed documents are cached by text: integrators send the same few documents all day.
-_PARSED_DOCUMENTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +45,26 @@ class DocumentLimits:
             introspection=settings.introspection_enabled,
         )
 
+    @classmethod
+    def default(cls) -> DocumentLimits:
+        """The limits of the default settings, whatever the environment says."""
+        fields = Settings.model_fields
+        return cls(
+            max_tokens=fields["max_query_tokens"].default,
+            max_depth=fields["max_query_depth"].default,
+            max_aliases=fields["max_aliases"].default,
+            max_operations=fields["max_operations"].default,
+            introspection=True,
+        )
+
 
 def _refused(code: ErrorCode, message: str, **where: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value}, **where)
 
 
 def count_tokens(query: str, limit: int) -> int:
-    """Lexical tokens of the document, comments included, counted up to limit + 1.
-
-    Counting comments too bounds the parser's work by the limit alone; the tokens are not
-    linked together, so counting a document that is too big costs no memory.
-    """
+    """Lexical tokens of the document, comments included as the parser's token limit counts
+    them, up to limit + 1: counting a document that is too big costs no memory."""
     lexer = Lexer(Source(query))
     token = lexer.token
     count = 0
@@ -72,46 +77,6 @@ def count_tokens(query: str, limit: int) -> int:
     except GraphQLSyntaxError:
         pass  # the parser reports it, with its location
     return count
-
-
-@lru_cache(maxsize=_PARSED_DOCUMENTS)
-def parse_document(query: str, max_tokens: int) -> DocumentNode:
-    """The parsed document; a GraphQLError with a code when it is too long or malformed."""
-    if count_tokens(query, max_tokens) > max_tokens:
-        raise _refused(
-            ErrorCode.TOO_MANY_TOKENS,
-            f"The document has more than {max_tokens} tokens",
-        )
-    try:
-        return parse(query)
-    except GraphQLSyntaxError as error:
-        raise _refused(
-            ErrorCode.GRAPHQL_PARSE_FAILED,
-            error.message,
-            source=error.source,
-            positions=error.positions,
-        ) from None
-
-
-class SameDocument:
-    """A document as a cache key, by identity.
-
-    graphql-core's AST nodes are frozen dataclasses: hashing a document walks the whole tree,
-    every time. parse_document hands out the same object for the same text, so what is
-    derived from a document (its validation, its plan) is cached by the object instead. The
-    key holds the document: its id cannot be reused while the key is cached.
-    """
-
-    __slots__ = ("document",)
-
-    def __init__(self, document: DocumentNode) -> None:
-        self.document = document
-
-    def __hash__(self) -> int:
-        return id(self.document)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SameDocument) and other.document is self.document
 
 
 @dataclass(slots=True)
@@ -204,12 +169,6 @@ def _operation_measures(
             continue
         measures.append((definition, _with_spreads(_shape(definition.selection_set), expanded)))
     return measures
-
-
-@cache
-def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
-    """graphql-core's rules and the limit rules; the same classes each time, so the cache hits."""
-    return (*specified_rules, *limit_rules(limits))
 
 
 @cache

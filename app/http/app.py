@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 
 from starlette.applications import Starlette
@@ -16,6 +16,8 @@ from starlette.routing import Route
 from app.config import Settings
 from app.domain.phones import load_phone_metadata
 from app.graphql.graphiql import DEFAULT_ASSETS_DIR, static_routes
+from app.graphql.limits import DocumentLimits
+from app.graphql.schema import ExtensionFactory, build_schema, schema_for
 from app.graphql.view import GraphQLView
 from app.http.body_limit import BodyLimitMiddleware
 from app.http.health import health_endpoint
@@ -32,8 +34,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     migrate_on_start: bool = True,
+    schema_extensions: Sequence[ExtensionFactory] = (),
 ) -> Starlette:
-    """Build the application; the engine is created, and the schema migrated, at startup."""
+    """Build the application; the engine is created, and the schema migrated, at startup.
+
+    `schema_extensions` are added to Strawberry's pipeline after the service's own, as a
+    tracing or error-reporting integration would be.
+    """
     settings = settings or Settings()
     settings.check_secrets()
 
@@ -54,8 +61,10 @@ def create_app(
         return runtime
 
     graphiql_assets = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    limits = DocumentLimits.of(settings)
+    schema = build_schema(limits, schema_extensions) if schema_extensions else schema_for(limits)
     graphql = GraphQLView(
-        runtime_of, graphql_ide=settings.graphiql_enabled, graphiql_assets=graphiql_assets
+        schema, runtime_of, graphql_ide=settings.graphiql_enabled, graphiql_assets=graphiql_assets
     )
     return Starlette(
         routes=[

@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 import pytest
 
-import app.graphql.view
 from tests.utils.api import CREATE_DEBT, VALID_DEBT, Api
 
 JSON = "application/json"
@@ -162,54 +161,3 @@ async def test_a_client_id_with_a_nul_byte_is_an_unknown_client(reader: Api) -> 
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
-
-# Requests answered by the view's short way for a plain JSON POST (app/graphql/view.py),
-# beside HTTP_ERRORS, which it mostly hands to Strawberry.
-SHORT_WAY: list[tuple[str, bytes, str | None, dict[str, str]]] = [
-    ("read", orjson.dumps({"query": "{ debts(first: 1) { totalCount } }"}), JSON, {}),
-    ("charset", orjson.dumps({"query": "{ __typename }"}), f"{JSON}; charset=utf-8", {}),
-    (
-        "refused-debt",
-        orjson.dumps({"query": CREATE_DEBT, "variables": {"input": {**VALID_DEBT, "email": "x"}}}),
-        JSON,
-        {},
-    ),
-    ("no-token", CREATE_BODY, JSON, {"Authorization": ""}),
-    ("parse-error", orjson.dumps({"query": "{ debts(first: }"}), JSON, {}),
-    ("bad-variables", orjson.dumps({"query": CREATE_DEBT, "variables": {"input": 1}}), JSON, {}),
-    ("empty-query", orjson.dumps({"query": ""}), JSON, {}),
-    ("name-not-a-string", orjson.dumps({"query": "{ __typename }", "operationName": 1}), JSON, {}),
-    ("extensions", orjson.dumps({"query": "{ __typename }", "extensions": {"a": 1}}), JSON, {}),
-    ("streamed", orjson.dumps({"query": "{ __typename }"}), JSON, {"Accept": "multipart/mixed"}),
-]
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "headers"),
-    [case[1:] for case in SHORT_WAY] + [(case[1], case[2], {}) for case in HTTP_ERRORS],
-    ids=[case[0] for case in SHORT_WAY] + [case[0] for case in HTTP_ERRORS],
-)
-async def test_the_short_way_answers_as_strawberrys_view_does(
-    reader: Api,
-    monkeypatch: pytest.MonkeyPatch,
-    body: bytes,
-    content_type: str | None,
-    headers: dict[str, str],
-) -> None:
-    sent = {"Authorization": f"Bearer {reader.token}", **headers}
-    if content_type is not None:
-        sent["Content-Type"] = content_type
-    sent = {name: value for name, value in sent.items() if value}
-
-    async def answer() -> tuple[int, str | None, bytes]:
-        response = await reader.http.post("/graphql", content=body, headers=sent)
-        return response.status_code, response.headers.get("content-type"), response.content
-
-    short = await answer()
-
-    async def strawberrys_way(*_args: object) -> None:
-        return None
-
-    monkeypatch.setattr(app.graphql.view, "_plain_operation", strawberrys_way)
-    assert await answer() == short
-    assert await reader.debt_count() == 0

@@ -1,0 +1,95 @@
+"""The service's steps in Strawberry's operation pipeline, as schema extensions.
+
+- DocumentCache and ValidatedDocumentCache: Strawberry's parser and validation caches,
+  holding only documents small enough that a client cannot fill a worker's memory with them.
+- OperationPolicy: the access log's operation and client, and the rate limits, counted
+  after validation and before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError, parse
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+
+from app.graphql.access_log import note_client, note_operation
+from app.graphql.context import Context
+from app.graphql.errors import ErrorCode
+from app.graphql.limits import count_tokens
+from app.graphql.rate_limits import rate_limit_refusal
+
+# Integrators send the same few documents all day; these bound what the caches can hold.
+CACHED_DOCUMENTS = 256
+CACHED_QUERY_CHARACTERS = 16_384
+
+
+def _cacheable(query: str | None) -> bool:
+    return query is not None and len(query) <= CACHED_QUERY_CHARACTERS
+
+
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, for documents of at most CACHED_QUERY_CHARACTERS; a
+    document the parser refuses is answered with its code: too long, or malformed."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=CACHED_DOCUMENTS)
+
+    def on_parse(self) -> Iterator[None]:
+        execution = self.execution_context
+        try:
+            if _cacheable(execution.query):
+                yield from super().on_parse()
+                return
+            # Parsed as Strawberry parses with no cache, with the token limit.
+            execution.graphql_document = parse(execution.query or "", **execution.parse_options)
+        except GraphQLSyntaxError as error:
+            raise self._coded(error) from None
+        yield
+
+    def _coded(self, error: GraphQLSyntaxError) -> GraphQLError:
+        limit = self.execution_context.parse_options.get("max_tokens")
+        query = self.execution_context.query or ""
+        if limit is not None and count_tokens(query, limit) > limit:
+            return GraphQLError(
+                f"The document has more than {limit} tokens",
+                extensions={"code": ErrorCode.TOO_MANY_TOKENS.value},
+            )
+        return GraphQLError(
+            error.message,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": ErrorCode.GRAPHQL_PARSE_FAILED.value},
+        )
+
+
+class ValidatedDocumentCache(ValidationCache):
+    """Strawberry's validation cache, for the documents DocumentCache keeps."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=CACHED_DOCUMENTS)
+
+    def on_validate(self) -> Iterator[None]:
+        if _cacheable(self.execution_context.query):
+            yield from super().on_validate()
+            return
+        yield  # left to Strawberry, which validates when no extension has
+
+
+class OperationPolicy(SchemaExtension):
+    """The access log's operation and client, and the rate limits: a valid operation is
+    counted before it runs, a refused one runs nothing and writes nothing."""
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        note_operation(execution.operation_name, execution.operation_type)
+        yield
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context: Context = execution.context
+        refusal = await rate_limit_refusal(context, execution.operation_type)
+        if refusal is not None:
+            execution.result = ExecutionResult(data=None, errors=[refusal])
+        yield
+        note_client(context)
