@@ -160,4 +160,3 @@ async def test_a_client_id_with_a_nul_byte_is_an_unknown_client(reader: Api) -> 
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
-
