@@ -38,8 +38,11 @@ def _plan_field(field: Any, context: InputContext) -> _FieldPlan:
     inner = field_type.of_type if isinstance(field_type, StrawberryOptional) else field_type
     if isinstance(inner, StrawberryEnumDefinition):
         return _FieldPlan(graphql_name, field.python_name, "enum", field_type, inner.wrapped_cls)
-    if isinstance(getattr(inner, "__strawberry_definition__", None), StrawberryEnumDefinition):
-        return _FieldPlan(graphql_name, field.python_name, "enum", field_type, inner)
+    definition = getattr(inner, "__strawberry_definition__", None)
+    if isinstance(definition, StrawberryEnumDefinition):
+        return _FieldPlan(
+            graphql_name, field.python_name, "enum", field_type, definition.wrapped_cls
+        )
     leaf = inner in context.scalar_registry or inner in (str, int, float, bool)
     kind = _LEAF if leaf and not has_object_definition(inner) else _NESTED
     return _FieldPlan(graphql_name, field.python_name, kind, field_type, None)
