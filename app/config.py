@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=0, description="aliases per operation, fragments expanded")
     max_query_tokens: int = Field(5_000, gt=0, description="lexical tokens, comments included")
     max_operations: int = Field(1, gt=0, description="operations per document")
+    # Twice the largest batch: a batch slightly too big still gets its ValidationError.
+    max_variable_list_items: int = Field(
+        2_000, gt=0, description="items of any list in the variables, refused before coercion"
+    )
     graphql_introspection: bool | None = Field(
         None, description="__schema/__type queries; unset means on except in production"
     )

@@ -9,14 +9,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from functools import cache
 
-from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError, parse
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSyntaxError,
+    build_schema,
+    introspection_from_schema,
+    parse,
+)
+from strawberry import Schema
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.types import ExecutionContext
 
 from app.graphql.access_log import note_client, note_operation
 from app.graphql.context import Context
 from app.graphql.errors import ErrorCode
-from app.graphql.limits import count_tokens
+from app.graphql.limits import InputShapes, count_tokens
 from app.graphql.rate_limits import rate_limit_refusal
 
 # Integrators send the same few documents all day; these bound what the caches can hold.
@@ -77,8 +87,8 @@ class ValidatedDocumentCache(ValidationCache):
 
 
 class OperationPolicy(SchemaExtension):
-    """The access log's operation and client, and the rate limits: a valid operation is
-    counted before it runs, a refused one runs nothing and writes nothing."""
+    """The access log's operation and client, the bounds on variables and the rate limits:
+    checked before the variables are coerced; a refused operation runs nothing."""
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
@@ -88,8 +98,25 @@ class OperationPolicy(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context: Context = execution.context
-        refusal = await rate_limit_refusal(context, execution.operation_type)
+        refusal = _variables_refusal(execution, context.runtime.settings.max_variable_list_items)
+        if refusal is None:
+            refusal = await rate_limit_refusal(context, execution.operation_type)
         if refusal is not None:
             execution.result = ExecutionResult(data=None, errors=[refusal])
         yield
         note_client(context)
+
+
+@cache
+def _input_shapes(schema: Schema) -> InputShapes:
+    # From the printed schema: Schema.introspect() would run this very pipeline.
+    return InputShapes.of(introspection_from_schema(build_schema(schema.as_str())))
+
+
+def _variables_refusal(execution: ExecutionContext, max_items: int) -> GraphQLError | None:
+    if not execution.variables or execution.graphql_document is None:
+        return None
+    shapes = _input_shapes(execution.schema)
+    return shapes.refusal(
+        execution.graphql_document, execution.operation_name, execution.variables, max_items
+    )
