@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from graphql import GraphQLError
 
@@ -62,6 +63,27 @@ def with_default_code(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         original_error=error.original_error,
         extensions={**(error.extensions or {}), "code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
+    )
+
+
+# graphql-core's suggestions, at the end of a message or before the value it refused:
+# " Did you mean 'debt' or 'debts'?" (names never hold a question mark).
+_SUGGESTIONS = re.compile(r" Did you mean [^?]*\?")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """The error without graphql-core's "Did you mean ...?", which names parts of the schema."""
+    message = _SUGGESTIONS.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
     )
 
 

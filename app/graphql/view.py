@@ -18,7 +18,12 @@ from strawberry.types import ExecutionResult
 
 from app.graphql.access_log import note_outcome
 from app.graphql.context import Context
-from app.graphql.errors import internal, service_unavailable, with_default_code
+from app.graphql.errors import (
+    internal,
+    service_unavailable,
+    with_default_code,
+    without_suggestions,
+)
 from app.graphql.graphiql import DEFAULT_ASSETS_DIR, graphiql_response
 from app.graphql.schema import is_fault
 from app.runtime import Runtime
@@ -64,15 +69,19 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = [self._presentable(error) for error in result.errors]
+            # Suggestions name fields, types and enum values: the schema that introspection
+            # would show, so they go with it.
+            hide_suggestions = not self._runtime_of(request).settings.introspection_enabled
+            result.errors = [self._presentable(e, hide_suggestions) for e in result.errors]
         note_outcome(result.errors)
         return await super().process_result(request, result)
 
     @staticmethod
-    def _presentable(error: Any) -> Any:
+    def _presentable(error: Any, hide_suggestions: bool) -> Any:
         """Faults keep their trace in the log; the client gets a code, never internals."""
         if not is_fault(error):
-            return with_default_code(error)
+            coded = with_default_code(error)
+            return without_suggestions(coded) if hide_suggestions else coded
         original = error.original_error
         replacement = service_unavailable() if is_outage(original) else internal()
         return StrawberryGraphQLError(

@@ -277,3 +277,36 @@ async def test_limit_errors_do_not_run_the_operation(reader: Api) -> None:
     deep = CREATE_DEBT.replace("__typename", "__typename " + "a: __typename " * 31, 1)
     body = await reader.gql(deep, {"input": VALID_DEBT}, token=None)
     assert _codes(body) == ["TOO_MANY_ALIASES"]  # not UNAUTHENTICATED: nothing ran
+
+
+SUGGESTED = [
+    "{ debs { id } }",
+    '{ debt(id: "x") { id amont } }',
+    '{ debt(idd: "x") { id } }',
+    "{ debts(filter: {status: PENDNG}) { edges { cursor } } }",
+    "query { debt(id: 1) { ...on Dept { id } } }",
+]
+
+
+@pytest.mark.parametrize("document", SUGGESTED)
+async def test_errors_hide_suggestions_when_introspection_is_off(
+    start_server: StartServer, document: str
+) -> None:
+    shown = await start_server()
+    hidden = await start_server(graphql_introspection=False)
+    suggested = await (await shown.new_api()).gql(document)
+    assert "Did you mean" in suggested["errors"][0]["message"], suggested
+    body = await (await hidden.new_api()).gql(document)
+    assert body["errors"] and all("Did you mean" not in e["message"] for e in body["errors"])
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_variable_errors_hide_suggestions_when_introspection_is_off(
+    start_server: StartServer,
+) -> None:
+    hidden = await (await start_server(app_env="production", secret_key="k" * 40)).new_api()
+    query = "query($s: DebtStatus) { debts(filter: {status: $s}) { edges { cursor } } }"
+    body = await hidden.gql(query, {"s": "PENDNG"})
+    assert body["errors"] and "Did you mean" not in body["errors"][0]["message"]
+    body = await hidden.gql(CREATE_DEBT, {"input": {**VALID_DEBT, "firstnam": "x"}})
+    assert body["errors"] and all("Did you mean" not in e["message"] for e in body["errors"])
