@@ -11,6 +11,7 @@ from strawberry.types.graphql import OperationType
 from app.graphql.context import Context
 from app.graphql.errors import rate_limited, service_unavailable
 from app.services.rate_limits import CountersDown, RateDecision
+from app.storage.outages import outages
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,9 @@ async def rate_limit_refusal(
         return None
     try:
         caller = await context.caller()
-    except (SQLAlchemyError, OSError):
+    except (SQLAlchemyError, OSError) as error:
         # The company lookup needs the database: without it nothing can be served.
-        log.warning("cannot authenticate for rate limits: database unavailable", exc_info=True)
+        outages.failed("database", error)
         return service_unavailable()
     if caller is None:
         return None

@@ -25,6 +25,7 @@ from app.graphql.limits import DocumentLimits, limit_rules
 from app.graphql.pipeline import DocumentCache, OperationPolicy, ValidatedDocumentCache
 from app.graphql.scalars import SCALARS
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
+from app.storage.outages import is_outage, outages
 
 log = logging.getLogger("app.graphql")
 
@@ -59,10 +60,16 @@ class DebtSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Client errors are answers, not incidents: only faults are logged, with their trace.
+        # Client errors are answers, not incidents: only faults are logged, bugs with their
+        # trace, outages once per interval.
         for error in errors:
-            if is_fault(error):
-                log.error("unhandled error in %s", error.path, exc_info=error.original_error)
+            if not is_fault(error):
+                continue
+            original = error.original_error
+            if original is not None and is_outage(original):
+                outages.failed("database", original)
+            else:
+                log.error("unhandled error in %s", error.path, exc_info=original)
 
 
 def build_schema(

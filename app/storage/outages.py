@@ -1,6 +1,11 @@
-"""Telling "the database is unreachable right now" apart from every other error."""
+"""Telling "the database is unreachable right now" apart from every other error, and
+logging an outage once per interval rather than once per request."""
 
 from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -47,3 +52,47 @@ def _causes(error: BaseException | None) -> list[BaseException]:
         wrapped = getattr(error, "orig", None)
         error = wrapped if isinstance(wrapped, BaseException) else error.__cause__
     return seen
+
+
+class OutageLog:
+    """An outage in the log: one line when it starts, then one per interval with a count.
+
+    Every request that meets the outage fails the same way; a trace each would bury the log
+    (two outages of about 6 s once wrote 1,837 of them).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        interval_seconds: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._interval = interval_seconds
+        self._clock = clock
+        self._since: dict[str, float] = {}
+        self._failed: dict[str, int] = {}
+
+    def failed(self, what: str, error: BaseException) -> None:
+        """A request `what` needed could not be served: `what` is unavailable."""
+        now = self._clock()
+        self._failed[what] = self._failed.get(what, 0) + 1
+        since = self._since.get(what)
+        if since is not None and now - since < self._interval:
+            return
+        count = self._failed.pop(what)
+        if since is None or now - since >= 2 * self._interval:  # a new outage
+            self._logger.error("%s unavailable (%s)", what, type(error).__name__)
+        else:
+            self._logger.error(
+                "%s still unavailable: %d requests failed in the last %.0f s (%s)",
+                what,
+                count,
+                now - since,
+                type(error).__name__,
+            )
+        self._since[what] = now
+
+
+outages = OutageLog(logging.getLogger("app.outages"))

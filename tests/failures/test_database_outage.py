@@ -122,6 +122,26 @@ async def test_stopped_database_is_unavailable_then_recovered_without_restart(
     assert server.is_running()
 
 
+async def test_an_outage_is_logged_once_per_interval_not_per_request(
+    cluster: PostgresCluster, server: LiveServer, caller: Api
+) -> None:
+    assert (await caller.create_debt(VALID_DEBT))["__typename"] == "Debt"
+    logged_before = len(server.log().splitlines())
+
+    await asyncio.to_thread(cluster.stop)
+    try:
+        for _ in range(20):
+            unavailable(await caller.gql(CREATE_DEBT, {"input": VALID_DEBT}))
+    finally:
+        await asyncio.to_thread(cluster.start)
+
+    lines = server.log().splitlines()[logged_before:]
+    outage_lines = [line for line in lines if "unavailable" in line]
+    assert 1 <= len(outage_lines) <= 2, "\n".join(lines)
+    assert not [line for line in lines if "Traceback" in line or '"exception"' in line], lines
+    assert (await caller.create_debt(VALID_DEBT))["__typename"] == "Debt"
+
+
 async def test_a_restart_while_idle_costs_no_request(
     cluster: PostgresCluster, server: LiveServer, caller: Api
 ) -> None:
