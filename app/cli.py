@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging.config
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import uvicorn
 from pydantic import ValidationError as SettingsError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,6 +35,8 @@ from app.services.timelines import create_timeline
 from app.storage.db import create_engine, migrate, session_factory
 
 _PURGE_BATCH = 1000
+# How long a stopping worker lets the requests in flight finish before it cancels them.
+_GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 class CommandFailed(Exception):
@@ -224,14 +227,24 @@ async def _purge_keys(session: AsyncSession) -> dict[str, Any]:
             return {"purged": purged}
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    from app.http.workers import Supervisor, serve_one
+def _check_port_free(host: str, port: int) -> None:
+    """Fail once, clearly, when another program holds the port (as uvicorn will bind it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandFailed(f"cannot listen on {host}:{port}: {error}") from None
 
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
     workers = settings.web_concurrency if args.workers is None else args.workers
     if workers < 1:
         raise CommandFailed("--workers must be at least 1")
     settings.check_secrets()
-    asyncio.run(_with_session(settings, _migrated))  # once, before any worker starts
+    # Once, here, before any worker starts: workers never migrate (app.http.app.worker_app).
+    asyncio.run(_with_session(settings, _migrated))
     # A fresh checkout has no GraphiQL bundles yet: fetch them now; without a network the
     # API still starts and GET /graphql explains how to install them.
     problem = settings.graphiql_enabled and ensure_assets(
@@ -239,28 +252,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     )
     if problem:
         print(f"debt-api: {problem}", file=sys.stderr)
-    options: dict[str, Any] = {
-        "app": "app.http.app:create_app",
-        "factory": True,
-        "host": args.host,
-        "port": args.port,
-        "proxy_headers": True,
-        "server_header": False,
+    _check_port_free(args.host, args.port)
+    # uvicorn's own supervisor: with several workers it binds the socket, says once where it
+    # listens, replaces a worker that dies, and on SIGTERM or SIGINT stops every worker
+    # gracefully (each finishes the requests in flight, within the timeout).
+    uvicorn.run(
+        "app.http.app:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
         # JSON lines, personal data masked; app.access replaces uvicorn's access log.
-        "log_config": logging_config(settings.log_level),
-        "access_log": False,
-    }
-    if workers == 1:
-        serve_one(options)
-        return
-    logging.config.dictConfig(options["log_config"])
-    # Each worker on a socket of its own: see app/http/workers.py.
-    try:
-        status = Supervisor(options, workers).run()
-    except OSError as error:
-        raise CommandFailed(f"cannot listen on {args.host}:{args.port}: {error}") from None
-    if status:
-        raise CommandFailed("a worker failed to start; its error is logged above")
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
