@@ -28,6 +28,7 @@ from app.graphql.graphiql import (
     missing_assets,
 )
 from app.logs import logging_config
+from app.runtime import Runtime
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
 from app.services.idempotency import purge_expired_keys
@@ -227,6 +228,11 @@ async def _purge_keys(session: AsyncSession) -> dict[str, Any]:
             return {"purged": purged}
 
 
+async def _start_and_stop_runtime(settings: Settings) -> None:
+    runtime = Runtime.start(settings)
+    await runtime.stop()
+
+
 def _check_port_free(host: str, port: int) -> None:
     """Fail once, clearly, when another program holds the port (as uvicorn will bind it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -253,6 +259,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     if problem:
         print(f"debt-api: {problem}", file=sys.stderr)
     _check_port_free(args.host, args.port)
+    # A worker's start-up touches no database but can still fail (REDIS_URL not a URL).
+    # Tried once here, that stops `serve` with one line and status 1; uvicorn's supervisor
+    # would log each worker's traceback, then stop with status 0.
+    try:
+        asyncio.run(_start_and_stop_runtime(settings))
+    except Exception as error:  # noqa: BLE001 - whatever would stop every worker stops serve
+        raise CommandFailed(f"a worker cannot start: {type(error).__name__}: {error}") from None
     # uvicorn's own supervisor: with several workers it binds the socket, says once where it
     # listens, replaces a worker that dies, and on SIGTERM or SIGINT stops every worker
     # gracefully (each finishes the requests in flight, within the timeout).

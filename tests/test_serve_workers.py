@@ -263,3 +263,17 @@ def test_a_worker_killed_during_an_outage_is_replaced_and_serves_once_the_databa
             assert served.process.poll() is None
     finally:
         cluster.destroy()
+
+
+def test_a_mistake_that_would_stop_every_worker_fails_once_and_clearly(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(free_port()), "--workers", "2"],
+        env={**_environment(_sqlite(tmp_path)), "REDIS_URL": "not-a-url"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "debt-api: a worker cannot start: ValueError: Redis URL" in result.stderr
+    assert "Started server process" not in result.stdout + result.stderr  # no worker tried
