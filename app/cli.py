@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging.config
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import uvicorn
 from pydantic import ValidationError as SettingsError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,7 @@ from app.graphql.graphiql import (
     missing_assets,
 )
 from app.logs import logging_config
+from app.runtime import Runtime
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
 from app.services.idempotency import purge_expired_keys
@@ -34,6 +36,8 @@ from app.services.timelines import create_timeline
 from app.storage.db import create_engine, migrate, session_factory
 
 _PURGE_BATCH = 1000
+# How long a stopping worker lets the requests in flight finish before it cancels them.
+_GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 class CommandFailed(Exception):
@@ -224,14 +228,29 @@ async def _purge_keys(session: AsyncSession) -> dict[str, Any]:
             return {"purged": purged}
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    from app.http.workers import Supervisor, serve_one
+async def _start_and_stop_runtime(settings: Settings) -> None:
+    runtime = Runtime.start(settings)
+    await runtime.stop()
 
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail once, clearly, when another program holds the port (as uvicorn will bind it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandFailed(f"cannot listen on {host}:{port}: {error}") from None
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
     workers = settings.web_concurrency if args.workers is None else args.workers
     if workers < 1:
         raise CommandFailed("--workers must be at least 1")
     settings.check_secrets()
-    asyncio.run(_with_session(settings, _migrated))  # once, before any worker starts
+    # Once, here, before any worker starts: workers never migrate (app.http.app.worker_app).
+    asyncio.run(_with_session(settings, _migrated))
     # A fresh checkout has no GraphiQL bundles yet: fetch them now; without a network the
     # API still starts and GET /graphql explains how to install them.
     problem = settings.graphiql_enabled and ensure_assets(
@@ -239,28 +258,30 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     )
     if problem:
         print(f"debt-api: {problem}", file=sys.stderr)
-    options: dict[str, Any] = {
-        "app": "app.http.app:create_app",
-        "factory": True,
-        "host": args.host,
-        "port": args.port,
-        "proxy_headers": True,
-        "server_header": False,
-        # JSON lines, personal data masked; app.access replaces uvicorn's access log.
-        "log_config": logging_config(settings.log_level),
-        "access_log": False,
-    }
-    if workers == 1:
-        serve_one(options)
-        return
-    logging.config.dictConfig(options["log_config"])
-    # Each worker on a socket of its own: see app/http/workers.py.
+    _check_port_free(args.host, args.port)
+    # A worker's start-up touches no database but can still fail (REDIS_URL not a URL).
+    # Tried once here, that stops `serve` with one line and status 1; uvicorn's supervisor
+    # would log each worker's traceback, then stop with status 0.
     try:
-        status = Supervisor(options, workers).run()
-    except OSError as error:
-        raise CommandFailed(f"cannot listen on {args.host}:{args.port}: {error}") from None
-    if status:
-        raise CommandFailed("a worker failed to start; its error is logged above")
+        asyncio.run(_start_and_stop_runtime(settings))
+    except Exception as error:  # noqa: BLE001 - whatever would stop every worker stops serve
+        raise CommandFailed(f"a worker cannot start: {type(error).__name__}: {error}") from None
+    # uvicorn's own supervisor: with several workers it binds the socket, says once where it
+    # listens, replaces a worker that dies, and on SIGTERM or SIGINT stops every worker
+    # gracefully (each finishes the requests in flight, within the timeout).
+    uvicorn.run(
+        "app.http.app:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        # JSON lines, personal data masked; app.access replaces uvicorn's access log.
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -122,20 +122,17 @@ def baseline_app() -> Any:
 
 
 def serve_baseline(port: int, workers: int) -> None:
-    """The same uvicorn and process model as `debt-api serve`: a socket per worker."""
-    from app.http.workers import Supervisor, serve_one
+    """The same uvicorn and process model as `debt-api serve`: uvicorn's own workers."""
+    import uvicorn
 
-    options = {
-        "app": "tests.perf.bench_service:baseline_app",
-        "factory": True,
-        "host": "127.0.0.1",
-        "port": port,
-        "log_level": "warning",
-    }
-    if workers == 1:
-        serve_one(options)
-    else:
-        sys.exit(Supervisor(options, workers).run())
+    uvicorn.run(
+        "tests.perf.bench_service:baseline_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 # ---------------------------------------------------------------- the load generator
