@@ -31,7 +31,8 @@ never answered, and still insert). Medians over rounds, the ratios (median of ea
 ratio) and the issue's targets follow.
 
 Last, createDebts of 1,000 valid debts over HTTP, minus what `validate_debt` alone costs for
-the same debts in this process, against asyncpg's copy_records_to_table of 1,000 rows.
+the same debts in this process, against asyncpg's copy_records_to_table of 1,000 rows: the
+three interleaved, medians of --batch-runs.
 Server logs and the request body stay in the run directory printed at the end.
 """
 
@@ -358,18 +359,15 @@ class Database:
         await self.connection.execute("VACUUM ANALYZE debt")
         await self.connection.execute("CHECKPOINT")
 
-    async def copy_seconds(self, rows: int, runs: int) -> float:
-        """Median seconds of copy_records_to_table of `rows` debt rows, one transaction."""
-        timings = []
-        for _ in range(runs):
-            records = [row_from_json(self.company_key, DEBT) for _ in range(rows)]
-            started = time.perf_counter()
-            async with self.connection.transaction():
-                await self.connection.copy_records_to_table(
-                    "debt", records=records, columns=INSERT_COLUMNS
-                )
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
+    async def copy_seconds(self, rows: int) -> float:
+        """Seconds of copy_records_to_table of `rows` debt rows, in one transaction."""
+        records = [row_from_json(self.company_key, DEBT) for _ in range(rows)]
+        started = time.perf_counter()
+        async with self.connection.transaction():
+            await self.connection.copy_records_to_table(
+                "debt", records=records, columns=INSERT_COLUMNS
+            )
+        return time.perf_counter() - started
 
 
 async def create_own_database() -> str:
@@ -465,8 +463,8 @@ async def service_token(port: int, client: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- the batch
 
 
-def validation_seconds(rows: int, runs: int) -> float:
-    """Median seconds of validate_debt and the cost guard alone for `rows` copies of DEBT.
+def validation_timer() -> Callable[[int], float]:
+    """A function that times validate_debt and the cost guard alone for n copies of DEBT.
 
     In this process, with no HTTP, GraphQL or database: the floor under createDebts that
     the libraries doing the checks (phonenumbers, email-validator, schwifty) set.
@@ -480,34 +478,16 @@ def validation_seconds(rows: int, runs: int) -> float:
     fields: dict[str, Any] = {re.sub("([A-Z])", r"_\1", k).lower(): v for k, v in DEBT.items()}
     debt = DebtInput(**{**fields, "civility": Civility[DEBT["civility"]]})
     today = datetime.now(UTC).date()
-    timings = []
-    for _ in range(runs):
+
+    def seconds(rows: int) -> float:
         started = time.perf_counter()
         for _ in range(rows):
             valid = validate_debt(debt, today=today, policy=policy)
             if isinstance(valid, list) or expensive_destination(valid) is not None:
                 raise RuntimeError(f"the benchmark's debt is refused: {valid}")
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        return time.perf_counter() - started
 
-
-async def batch_seconds(port: int, token: str, rows: int, runs: int) -> float:
-    """Median seconds of one createDebts of `rows` debts over HTTP (after one unmeasured)."""
-    body = json.dumps({"query": CREATE_DEBTS, "variables": {"input": {"debts": [DEBT] * rows}}})
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    timings = []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
-        for run in range(runs + 1):
-            started = time.perf_counter()
-            answer = await http.post("/graphql", content=body, headers=headers)
-            elapsed = time.perf_counter() - started
-            result = (answer.json().get("data") or {}).get("createDebts") or {}
-            created = (result.get("summary") or {}).get("created")
-            if created != rows:
-                raise RuntimeError(f"createDebts created {created} of {rows}: {answer.text[:400]}")
-            if run:
-                timings.append(elapsed)
-    return statistics.median(timings)
+    return seconds
 
 
 @dataclass
@@ -519,6 +499,34 @@ class Batch:
     @property
     def ratio(self) -> float:
         return (self.http - self.validation) / self.copy
+
+
+async def measure_batch(service: Server, db: Database, rows: int, runs: int) -> Batch:
+    """Medians of `runs` rounds of: validate_debt alone for `rows` debts, one createDebts of
+    `rows` debts over HTTP, one COPY of `rows` rows; interleaved, so that all three see the
+    same machine, after one unmeasured round."""
+    validate = validation_timer()
+    body = json.dumps({"query": CREATE_DEBTS, "variables": {"input": {"debts": [DEBT] * rows}}})
+    headers = {"Authorization": f"Bearer {service.token}", "Content-Type": "application/json"}
+    timings: dict[str, list[float]] = {"http": [], "validation": [], "copy": []}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}", timeout=300) as http:
+        for run in range(runs + 1):
+            validation = validate(rows)
+            await db.settle()
+            started = time.perf_counter()
+            answer = await http.post("/graphql", content=body, headers=headers)
+            elapsed = time.perf_counter() - started
+            result = (answer.json().get("data") or {}).get("createDebts") or {}
+            created = (result.get("summary") or {}).get("created")
+            if created != rows:
+                raise RuntimeError(f"createDebts created {created} of {rows}: {answer.text[:400]}")
+            await db.settle()
+            copy = await db.copy_seconds(rows)
+            if run:
+                timings["validation"].append(validation)
+                timings["http"].append(elapsed)
+                timings["copy"].append(copy)
+    return Batch(**{key: statistics.median(values) for key, values in timings.items()})
 
 
 # ---------------------------------------------------------------- report
@@ -649,6 +657,8 @@ def print_summary(
             f"\n  (batch - validation) / COPY = {batch.ratio:.2f}   target <= {TARGETS['batch']:g}:"
             f" {met(batch.ratio <= TARGETS['batch'])}"
         )
+        if batch.validation >= batch.http:
+            print("  (validation alone took longer than the whole batch: a noisy machine)")
     for n, loads in results.items():
         for server in SERVERS:
             seen = [line for load in loads if load.server == server for line in load.errors]
@@ -741,12 +751,12 @@ class Run:
 
     async def at(
         self, workers: int, *, batch: bool
-    ) -> tuple[list[Load], float | None, dict[str, list[str]]]:
-        """Start the three servers, run the interleaved rounds (then createDebts, if asked)
-        and stop them: the loads, the batch's seconds, the ERROR lines outside the loads."""
+    ) -> tuple[list[Load], Batch | None, dict[str, list[str]]]:
+        """Start the three servers, run the interleaved rounds (then the batch, if asked)
+        and stop them: the loads, the batch, the ERROR lines outside the loads."""
         say(f"\n{workers} worker(s): starting the three servers")
         loads: list[Load] = []
-        batch_http = None
+        measured = None
         with ExitStack() as stack:
             servers = self.start(stack, workers)
             service = servers[0]
@@ -761,17 +771,14 @@ class Run:
                     loads.append(load)
                     say(f"  round {round_}: " + load_line(str(round_), load).strip())
             if batch:
-                say("createDebts of 1,000 debts")
-                await self.db.settle()
-                batch_http = await batch_seconds(
-                    service.port, service.token, 1000, self.args.batch_runs
-                )
+                say("createDebts of 1,000 debts, validate_debt alone, COPY of 1,000 rows")
+                measured = await measure_batch(service, self.db, 1000, self.args.batch_runs)
         outside = {}
         for server in servers:  # read once they stopped: their shutdown is logged too
             during = [line for load in loads if load.server == server.name for line in load.errors]
             rest = Counter(error_lines(server.log, 0)) - Counter(during)
             outside[f"{server.name}, {workers} worker(s)"] = list(rest.elements())
-        return loads, batch_http, outside
+        return loads, measured, outside
 
 
 def service_env(url: str) -> dict[str, str]:
@@ -793,8 +800,6 @@ async def main(args: argparse.Namespace) -> None:
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="bench-service-"))
     run_dir.mkdir(parents=True, exist_ok=True)
     say(f"run directory: {run_dir}")
-    say("measuring validate_debt alone, before any server runs")
-    validation = validation_seconds(1000, args.batch_runs)
 
     own = args.database_url is None
     url = await create_own_database() if own else args.database_url
@@ -838,13 +843,10 @@ async def main(args: argparse.Namespace) -> None:
         db = Database(connection, company_key)
         run = Run(args, wrk, run_dir, env, baseline_env, client, db, body)
         for workers in args.workers:
-            loads, http, outside = await run.at(workers, batch=batch is None)
+            loads, measured, outside = await run.at(workers, batch=batch is None)
             results[workers] = loads
             errors_outside.update(outside)
-            if http is not None:
-                say("COPY of 1,000 rows")
-                await db.settle()
-                batch = Batch(http, validation, await db.copy_seconds(1000, args.batch_runs))
+            batch = batch or measured
     finally:
         await connection.close()
         if own:

@@ -51,7 +51,7 @@ class BaselineSettings:
     async def create_pool(self) -> Any:
         return await asyncpg.create_pool(
             self.dsn,
-            min_size=1,
+            min_size=0,  # asyncpg keeps min_size connections open however idle
             max_size=self.pool_max,
             max_inactive_connection_lifetime=IDLE_SECONDS,
             server_settings={"application_name": self.application_name},
