@@ -1,0 +1,1 @@
+"""Servers the benchmark measures the service against: the same INSERT, no validation."""
