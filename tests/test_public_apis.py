@@ -72,6 +72,7 @@ DOCUMENTED_MODULES = {
     "starlette.routing",
     "starlette.staticfiles",
     "starlette.types",
+    "starlette.websockets",
     "uvicorn",
     "asyncpg",
     "asyncpg.exceptions",

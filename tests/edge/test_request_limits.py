@@ -184,7 +184,7 @@ async def test_document_limits(reader: Api, document: str, code: str | None) -> 
     if code is None:
         assert "errors" not in body, body
     else:
-        assert body["data"] is None
+        assert "data" not in body
         assert code in _codes(body), body
 
 
@@ -247,7 +247,7 @@ async def test_introspection_and_graphiql_can_be_turned_off(start_server: StartS
     api = await server.new_api()
 
     body = await api.gql('{ __schema { queryType { name } } __type(name: "Debt") { name } }')
-    assert body["data"] is None
+    assert "data" not in body
     assert set(_codes(body)) == {"INTROSPECTION_DISABLED"}
     assert await api.gql("{ __typename }") == {"data": {"__typename": "Query"}}
 

@@ -27,7 +27,7 @@ async def test_a_list_of_a_hundred_thousand_items_is_refused_at_once(api: Api) -
     body = await api.gql(CREATE_DEBTS, {"debts": [{}] * 100_000})
     spent = time.process_time() - started
 
-    assert body["data"] is None
+    assert "data" not in body
     assert _codes(body) == ["VARIABLES_TOO_LARGE"]
     assert "$debts" in body["errors"][0]["message"]
     assert spent < 1.0, f"{spent:.2f} s of CPU"  # graphql-core alone spent 16 s on it
