@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.ext.asyncio import AsyncSession as BaseAsyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -30,6 +36,18 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_seconds,
+        "command_timeout": settings.db_statement_timeout_seconds,
+        "server_settings": {
+            "application_name": "debt-intake-api",
+            # A client that vanished mid-transaction (crash, partition) must not keep
+            # its rows, idempotency keys included, locked for others.
+            "idle_in_transaction_session_timeout": str(
+                int(settings.db_statement_timeout_seconds * 1000)
+            ),
+        },
+    }
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -39,18 +57,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # _discard_closed catches what a database restart leaves in the pool for free, and
         # SQLAlchemy drops the whole pool on the first disconnect error anyway.
         pool_pre_ping=False,
-        connect_args={
-            "timeout": settings.db_connect_timeout_seconds,
-            "command_timeout": settings.db_statement_timeout_seconds,
-            "server_settings": {
-                "application_name": "debt-intake-api",
-                # A client that vanished mid-transaction (crash, partition) must not keep
-                # its rows, idempotency keys included, locked for others.
-                "idle_in_transaction_session_timeout": str(
-                    int(settings.db_statement_timeout_seconds * 1000)
-                ),
-            },
-        },
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
@@ -76,30 +83,23 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The engine a session factory binds its sessions to, for work that needs no session."""
-    engine = sessions.kw["bind"]
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError("sessions must be bound to an AsyncEngine")
-    return engine
+# What services are handed to run statements on: a session (CLI, GraphQL resolvers), whose
+# transaction they join, or a connection.
+UnitOfWork: TypeAlias = BaseAsyncSession | AsyncConnection
+
+
+async def connection_of(work: UnitOfWork) -> AsyncConnection:
+    """The connection a unit of work runs its statements on (a session's, within its
+    transaction)."""
+    return work if isinstance(work, AsyncConnection) else await work.connection()
 
 
 @asynccontextmanager
-async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """The driver's own connection (asyncpg's) from the engine's pool, for the hottest
-    single statements: SQLAlchemy's Connection and result layers cost more than they do.
-
-    A connection the statement failed on is never handed to the next request: its state is
-    unknown, so the pool drops it.
-    """
-    pooled = await engine.raw_connection()
-    try:
-        yield pooled.driver_connection
-    except BaseException:
-        pooled.invalidate()
-        raise
-    finally:
-        pooled.close()
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection whose every statement commits on its own: for single writes, which
+    then need no BEGIN and COMMIT round trips."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config() -> Config:
