@@ -104,6 +104,16 @@ async def claim_key(
     return KeyInProgress()
 
 
+async def release_key(work: UnitOfWork, *, company_id: int, request: KeyedRequest) -> None:
+    """Give back a key claimed in this transaction: the write kept no result worth a key."""
+    await idempotency_keys.release_key(
+        await connection_of(work),
+        company_id=company_id,
+        operation=request.operation,
+        key=request.key,
+    )
+
+
 async def purge_expired_keys(work: UnitOfWork, *, now: datetime, limit: int) -> int:
     """Delete up to `limit` expired keys of any company, in the transaction (the CLI's purge)."""
     return await idempotency_keys.purge_expired(await connection_of(work), now=now, limit=limit)

@@ -28,6 +28,7 @@ from app.services.idempotency import (
     KeyInProgress,
     Replay,
     claim_key,
+    release_key,
 )
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timelines
@@ -112,7 +113,8 @@ async def import_debts(
     """Check every item, then store the valid ones and the import in one transaction.
 
     With an idempotency key, the key row commits with the import, and a key that already
-    imported the same batch answers with that first import again.
+    imported the same batch answers with that first import again. A batch that created no
+    debt keeps no key (SPEC section 8): the corrected batch may be sent with the same key.
     """
     key = check_key(idempotency_key)
     batch_errors = _check_batch(items, batch_name, key)
@@ -133,16 +135,18 @@ async def import_debts(
 
     connection = await connection_of(work)
     import_id = ids.new_public_id(ids.IMPORT)
+    keyed: KeyedRequest | None = None
     if isinstance(key, str):
         request = {
             "batch_name": batch_name,
             "accept_expensive_destination": accept_expensive_destination,
             "items": list(items),
         }
+        keyed = KeyedRequest(CREATE_DEBTS, key, fingerprint(request))
         claimed = await claim_key(
             connection,
             company_id=tenant.id,
-            request=KeyedRequest(CREATE_DEBTS, key, fingerprint(request)),
+            request=keyed,
             result_ref=import_id,
             now=now,
             policy=key_policy,
@@ -153,6 +157,8 @@ async def import_debts(
             )
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
+        if not valid:  # nothing created: the answer stands, the key stays free
+            await release_key(connection, company_id=tenant.id, request=keyed)
 
     timelines = await find_usable_timelines(
         connection, tenant=tenant, public_ids=(debt.timeline_id for _, _, debt in valid)

@@ -95,6 +95,15 @@ async def delete_key(connection: AsyncConnection, record: IdempotencyKeyRecord) 
     await connection.execute(delete(_TABLE).where(_C.id == record.id))
 
 
+async def release_key(
+    connection: AsyncConnection, *, company_id: int, operation: str, key: str
+) -> None:
+    """Give back a key this transaction claimed: it commits with no key row."""
+    await connection.execute(
+        delete(_TABLE).where(_C.company_id == company_id, _C.operation == operation, _C.key == key)
+    )
+
+
 async def purge_expired(connection: AsyncConnection, *, now: datetime, limit: int) -> int:
     """Delete up to `limit` expired keys of any company, in the connection's transaction.
 
