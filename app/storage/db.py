@@ -40,7 +40,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "timeout": settings.db_connect_timeout_seconds,
         "command_timeout": settings.db_statement_timeout_seconds,
         "server_settings": {
-            "application_name": "debt-intake-api",
+            "application_name": settings.db_application_name,
             # A client that vanished mid-transaction (crash, partition) must not keep
             # its rows, idempotency keys included, locked for others.
             "idle_in_transaction_session_timeout": str(
