@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +11,7 @@ from typing import Any, TypeAlias
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import URL, Connection, event, make_url, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -48,6 +50,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
             ),
         },
     }
+    if _is_local_without_tls_choice(make_url(settings.database_url)):
+        # asyncpg's default, sslmode "prefer", asks every new connection for TLS first: a
+        # round trip a loopback or socket server only refuses (or answers with TLS nobody
+        # asked for). A DSN naming ssl or sslmode, or PGSSLMODE, keeps its own choice.
+        connect_args["ssl"] = False
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -61,6 +68,29 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
+
+
+def _is_local_without_tls_choice(url: URL) -> bool:
+    """Whether the URL (and asyncpg's PGSSLMODE and PGHOST variables) leave TLS to the
+    driver's default and name only a local server: a loopback address, localhost, or a unix
+    socket directory."""
+    if "ssl" in url.query or "sslmode" in url.query or "PGSSLMODE" in os.environ:
+        return False
+    hosts = [url.host] if url.host else []
+    named = url.query.get("host")  # asyncpg's way to name a socket directory or hosts
+    hosts += [named] if isinstance(named, str) else list(named or [])
+    if not hosts:  # asyncpg then reads PGHOST, else tries the usual socket directories
+        hosts = os.environ.get("PGHOST", "/run/postgresql").split(",")
+    return all(_is_local_host(host.strip()) for host in hosts)
+
+
+def _is_local_host(host: str) -> bool:
+    if host.startswith("/") or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
