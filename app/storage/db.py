@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -124,12 +123,17 @@ async def connection_of(work: UnitOfWork) -> AsyncConnection:
     return work if isinstance(work, AsyncConnection) else await work.connection()
 
 
-@asynccontextmanager
-async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A pooled connection whose every statement commits on its own: for single writes, which
-    then need no BEGIN and COMMIT round trips."""
-    async with engine.connect() as connection:
-        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+def autocommit(engine: AsyncEngine) -> AsyncConnection:
+    """A pooled connection (`async with autocommit(engine) as connection`) whose every
+    statement commits on its own: for single writes, which then need no BEGIN and COMMIT
+    round trips. The engine's autocommit variant shares its pool and is made once."""
+    variant = _AUTOCOMMIT.get(engine)
+    if variant is None:
+        variant = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return variant.connect()
+
+
+_AUTOCOMMIT: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
 
 
 def alembic_config() -> Config:
