@@ -52,10 +52,16 @@ class Settings(BaseSettings):
         ge=1,
         description="worker processes of `debt-api serve`: one per core unless set",
     )
-    # Per worker. Connections are kept: overflow ones are opened and closed per burst, which
-    # costs a TLS negotiation attempt each, so the steady pool covers normal concurrency.
-    db_pool_size: int = Field(20, ge=1)
-    db_pool_overflow: int = Field(10, ge=0)
+    # Per worker. A request holds one connection at a time, so a pool as large as the
+    # concurrency a worker serves (32) is never exceeded there: the pool closes an overflow
+    # connection that comes back while pool_size others are idle, so an overflow in steady
+    # use would be opened and closed over and over. Overflow is for bursts beyond. Two
+    # workers at 32 + 8 stay under PostgreSQL's default 100 connections.
+    db_pool_size: int = Field(32, ge=1)
+    db_pool_overflow: int = Field(8, ge=0)
+    db_application_name: str = Field(
+        "debt-intake-api", description="how PostgreSQL's pg_stat_activity names our sessions"
+    )
     # Together these bound how long a request waits on an unreachable database before it
     # answers SERVICE_UNAVAILABLE: at worst a pool wait plus a connect (3 + 3 s), or a hung
     # statement plus closing its connection (5 + 2 s), under 10 s either way.

@@ -7,18 +7,17 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.services.tenants import ALL_SCOPES
-from app.storage import ids
-from app.storage.models import ApiClient, Company
+from app.storage import companies, ids
+from app.storage.companies import ApiClientRecord, CompanyRecord
+from app.storage.db import UnitOfWork, connection_of
 
 _ALGORITHM = "HS256"
 
@@ -68,43 +67,38 @@ def _decoy_hash(hasher: PasswordHasher) -> str:
 
 
 async def create_client(
-    session: AsyncSession,
+    work: UnitOfWork,
     *,
     company_public_id: str,
     scopes: tuple[str, ...],
     hasher: PasswordHasher,
 ) -> IssuedClient | None:
     """A new client for the company, or None when the company does not exist."""
-    company = (
-        await session.exec(select(Company).where(Company.public_id == company_public_id))
-    ).first()
-    if company is None or company.id is None:
+    connection = await connection_of(work)
+    company = await companies.find_company(connection, company_public_id)
+    if company is None:
         return None
     client_id = ids.new_public_id(ids.CLIENT)
     secret = secrets.token_urlsafe(32)
-    session.add(
-        ApiClient(
-            client_id=client_id,
-            secret_hash=hasher.hash(secret),
-            scopes=" ".join(scopes),
-            company_id=company.id,
-        )
+    await companies.insert_client(
+        connection,
+        client_id=client_id,
+        secret_hash=hasher.hash(secret),
+        scopes=" ".join(scopes),
+        company_id=company.id,
+        created_at=datetime.now(UTC),
     )
-    await session.commit()
+    await work.commit()
     return IssuedClient(client_id, secret, company.public_id, scopes)
 
 
 async def authenticate_client(
-    session: AsyncSession, *, client_id: str, client_secret: str, hasher: PasswordHasher
-) -> tuple[ApiClient, Company] | None:
+    work: UnitOfWork, *, client_id: str, client_secret: str, hasher: PasswordHasher
+) -> tuple[ApiClientRecord, CompanyRecord] | None:
     """The active client and its company when the secret matches, else None."""
-    row = (
-        await session.exec(
-            select(ApiClient, Company)
-            .join(Company, Company.id == ApiClient.company_id)  # type: ignore[arg-type]
-            .where(ApiClient.client_id == ids.lookup_key(ids.CLIENT, client_id), ApiClient.active)
-        )
-    ).first()
+    row = await companies.find_active_client(
+        await connection_of(work), ids.lookup_key(ids.CLIENT, client_id)
+    )
     stored_hash = row[0].secret_hash if row is not None else _decoy_hash(hasher)
     try:
         hasher.verify(stored_hash, client_secret)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain import fields as rules
 from app.domain.errors import FieldError, Problem, ValidationCode
-from app.storage import ids
-from app.storage.models import Company
+from app.storage import companies, ids
+from app.storage.db import UnitOfWork, connection_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +29,7 @@ def _zone(name: str) -> str | Problem:
 
 
 async def create_company(
-    session: AsyncSession, *, name: str, timezone: str = "Europe/Paris", country: str = "FR"
+    work: UnitOfWork, *, name: str, timezone: str = "Europe/Paris", country: str = "FR"
 ) -> CreatedCompany | list[FieldError]:
     checks = {
         "name": rules.text(rules.NAME_MAX)(name.strip()) if name.strip() else rules.REQUIRED,
@@ -41,18 +39,19 @@ async def create_company(
     errors = [FieldError(f, p.code, p.message) for f, p in checks.items() if isinstance(p, Problem)]
     if errors:
         return errors
-    company = Company(
+    company = await companies.insert_company(
+        await connection_of(work),
         public_id=ids.new_public_id(ids.COMPANY),
         name=str(checks["name"]),
         timezone=str(checks["timezone"]),
         country=str(checks["country"]),
+        created_at=datetime.now(UTC),
     )
-    session.add(company)
-    await session.commit()
+    await work.commit()
     return CreatedCompany(company.public_id, company.name, company.timezone, company.country)
 
 
-async def find_company_key(session: AsyncSession, public_id: str) -> int | None:
+async def find_company_key(work: UnitOfWork, public_id: str) -> int | None:
     """The database key of the company with that public id, for operator commands."""
-    company = (await session.exec(select(Company).where(Company.public_id == public_id))).first()
+    company = await companies.find_company(await connection_of(work), public_id)
     return None if company is None else company.id

@@ -8,19 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import Select
 
 from app.domain.debts import DebtStatus, IntakePolicy
-from app.services.debts import DEBT_TABLE, DebtView
+from app.services.debts import DebtView
 from app.services.tenants import Tenant
-from app.storage import ids
-from app.storage.models import Timeline
+from app.storage import debts, ids
+from app.storage.db import UnitOfWork, connection_of
 
 MAX_PAGE_SIZE = 100
-
-_DEBT = DEBT_TABLE.c
-_TIMELINE = Timeline.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +50,9 @@ class InvalidCursor:
 ListDebtsOutcome = DebtPage | PageSizeOutOfRange | InvalidCursor
 
 
-@dataclass(frozen=True, slots=True)
-class _Position:
-    import_date: datetime
-    key: int
-
-
 def cursor_of(view: DebtView) -> str:
     """An opaque cursor: it names a debt of the caller's, never a database key."""
-    public_id: str = view.record["public_id"]
-    return base64.urlsafe_b64encode(public_id.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(view.record.public_id.encode()).decode().rstrip("=")
 
 
 def _public_id_of(cursor: str) -> str | None:
@@ -76,57 +65,24 @@ def _public_id_of(cursor: str) -> str | None:
     return ids.lookup_key(ids.DEBT, decoded) or None
 
 
-async def _position(session: AsyncSession, tenant: Tenant, cursor: str) -> _Position | None:
-    public_id = _public_id_of(cursor)
-    if public_id is None:
-        return None
-    # Resolved within the caller's company: a foreign cursor is simply unknown here.
-    statement = select(_DEBT.import_date, _DEBT.id).where(
-        _DEBT.public_id == public_id, _DEBT.company_id == tenant.id
-    )
-    found = (await (await session.connection()).execute(statement)).first()
-    return None if found is None else _Position(found.import_date, found.id)
-
-
-def _criteria(tenant: Tenant, wanted: DebtFilter) -> list[ColumnElement[bool]]:
-    criteria: list[ColumnElement[bool]] = [_DEBT.company_id == tenant.id]
-    if wanted.status is not None:
-        criteria.append(_DEBT.status == wanted.status.value)
+def _criteria(wanted: DebtFilter) -> debts.DebtCriteria:
     internal_id = (wanted.internal_id or "").strip()
-    if internal_id:  # blank means "not given", as for every string of the API
-        criteria.append(_DEBT.internal_id == internal_id)
-    if wanted.imported_from is not None:
-        criteria.append(_DEBT.import_date >= wanted.imported_from)
-    if wanted.imported_before is not None:
-        criteria.append(_DEBT.import_date < wanted.imported_before)
-    return criteria
+    return debts.DebtCriteria(
+        status=wanted.status.value if wanted.status is not None else None,
+        # Blank means "not given", as for every string of the API.
+        internal_id=internal_id or None,
+        imported_from=wanted.imported_from,
+        imported_before=wanted.imported_before,
+    )
 
 
 def listing_statement(tenant: Tenant, wanted: DebtFilter, *, limit: int) -> Select[Any]:
     """The first page's query (exposed so tests can check which index serves each filter)."""
-    return _page(_criteria(tenant, wanted), limit=limit)
-
-
-def _page(criteria: list[ColumnElement[bool]], *, limit: int) -> Select[Any]:
-    return (
-        select(DEBT_TABLE, _TIMELINE.c.public_id.label("timeline_public_id"))
-        .outerjoin(_TIMELINE, _TIMELINE.c.id == _DEBT.timeline_id)
-        .where(*criteria)
-        .order_by(_DEBT.import_date.desc(), _DEBT.id.desc())
-        .limit(limit)
-    )
-
-
-def _after(position: _Position) -> ColumnElement[bool]:
-    """Rows after the position in the listing's order: newest first, then key descending."""
-    return or_(
-        _DEBT.import_date < position.import_date,
-        and_(_DEBT.import_date == position.import_date, _DEBT.id < position.key),
-    )
+    return debts.listing_statement(tenant.id, _criteria(wanted), limit=limit)
 
 
 async def list_debts(
-    session: AsyncSession,
+    work: UnitOfWork,
     *,
     tenant: Tenant,
     policy: IntakePolicy,
@@ -137,32 +93,22 @@ async def list_debts(
     """Up to `first` of the company's debts matching `wanted`, after the cursor if given."""
     if not 0 <= first <= MAX_PAGE_SIZE:
         return PageSizeOutOfRange(first)
-    criteria = _criteria(tenant, wanted or DebtFilter())
-    position = None
+    after_id = None
     if after is not None:
-        position = await _position(session, tenant, after)
-        if position is None:
+        after_id = _public_id_of(after)
+        if after_id is None:
             return InvalidCursor()
-
-    page_criteria = [*criteria, _after(position)] if position else criteria
-    # One more row than asked tells whether another page follows.
-    connection = await session.connection()
-    rows = (await connection.execute(_page(page_criteria, limit=first + 1))).mappings().all()
-
-    has_previous_page = False
-    if position is not None:
-        has_previous_page = bool(
-            await connection.scalar(select(exists().where(*criteria, not_(_after(position)))))
-        )
-    views = [
-        DebtView(
-            record,
-            record["timeline_public_id"],
-            policy.prices.destination_for(country)
-            if (country := record["destination_country"])
-            else None,
-            tenant.zone,
-        )
-        for record in rows[:first]
-    ]
-    return DebtPage(views, has_next_page=len(rows) > first, has_previous_page=has_previous_page)
+    found = await debts.list_debts(
+        await connection_of(work),
+        company_id=tenant.id,
+        wanted=_criteria(wanted or DebtFilter()),
+        limit=first,
+        after=after_id,
+    )
+    if found is None:
+        return InvalidCursor()
+    return DebtPage(
+        [DebtView.of(stored, tenant=tenant, policy=policy) for stored in found.debts],
+        has_next_page=found.has_more,
+        has_previous_page=found.has_before,
+    )

@@ -1,12 +1,9 @@
-"""Idempotency keys in the database: claim a key for a write, or find what it already did.
+"""Idempotency keys: claim a key for a write, or find what it already did (SPEC section 8).
 
-The unique constraint on (company, operation, key) decides between concurrent requests, so
-the guarantee holds across workers and servers. The claiming INSERT is the first write of the
-transaction that does the work, and both commit together: a crash in between leaves neither.
-On PostgreSQL a second INSERT of a key still held by an open transaction waits for that
-transaction to end (SQLite waits on its write lock), then fails on the constraint if the first
-committed, or succeeds if it rolled back: a concurrent retry waits for the first request and
-then answers with its result.
+The claim is the first write of the transaction that does the work, and both commit together:
+a crash in between leaves neither. Two requests with one key cannot both claim it, whichever
+worker or server they reach (app/storage/idempotency_keys.py): on PostgreSQL the second waits
+for the first's transaction, then answers with its result, or claims the key if it rolled back.
 """
 
 from __future__ import annotations
@@ -14,19 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.domain.idempotency import KeyPolicy
-from app.storage.models import IdempotencyKey
+from app.storage import idempotency_keys
+from app.storage.db import UnitOfWork, connection_of
 
 CREATE_DEBT = "createDebt"
 CREATE_DEBTS = "createDebts"
 
-# A failed claim is retried when the row it collided with has gone by the time it is read
-# (the holder rolled back, or the row had expired); past this, something else is wrong.
+# A claim is tried again when the row it collided with has gone by the time it is read (its
+# holder rolled back or released it) or had expired; past this, something else is wrong.
 _CLAIM_ATTEMPTS = 3
 
 
@@ -65,7 +58,7 @@ ClaimOutcome = Claimed | Replay | KeyConflict | KeyInProgress
 
 
 async def claim_key(
-    session: AsyncSession,
+    work: UnitOfWork,
     *,
     company_id: int,
     request: KeyedRequest,
@@ -73,40 +66,35 @@ async def claim_key(
     now: datetime,
     policy: KeyPolicy,
 ) -> ClaimOutcome:
-    """Insert the key row in the session's transaction, or say why the write must not happen.
+    """Insert the key row in the transaction, or say why the write must not happen.
 
-    Call it before the transaction writes anything else: a collision rolls the session back.
     On Claimed the key row is written but not committed; the caller commits it with its work.
+    Nothing is rolled back either way: what the transaction read before stays valid.
     """
+    connection = await connection_of(work)
     for _ in range(_CLAIM_ATTEMPTS):
-        connection = await session.connection()
-        try:
-            await connection.execute(
-                insert(IdempotencyKey).values(
-                    company_id=company_id,
-                    operation=request.operation,
-                    key=request.key,
-                    fingerprint=request.fingerprint,
-                    result_ref=result_ref,
-                    created_at=now,
-                    expires_at=now + policy.retention,
-                )
-            )
-        except IntegrityError:
-            await session.rollback()
-        else:
-            await purge_expired_keys(session, now=now, limit=policy.purge_batch)
+        claimed = await idempotency_keys.insert_key(
+            connection,
+            company_id=company_id,
+            operation=request.operation,
+            key=request.key,
+            fingerprint=request.fingerprint,
+            result_ref=result_ref,
+            created_at=now,
+            expires_at=now + policy.retention,
+        )
+        if claimed:
+            await idempotency_keys.purge_expired(connection, now=now, limit=policy.purge_batch)
             return Claimed()
-        existing = await _find(session, company_id=company_id, request=request)
+        existing = await idempotency_keys.find_key(
+            connection, company_id=company_id, operation=request.operation, key=request.key
+        )
         if existing is None:
-            continue  # its holder rolled back in the meantime: try again
+            continue  # its holder rolled back or released it in the meantime: try again
         if existing.expires_at <= now:
-            # Expired: the key is free again. Its own short transaction, then claim anew.
-            connection = await session.connection()
-            await connection.execute(
-                delete(IdempotencyKey).where(col(IdempotencyKey.id) == existing.id)
-            )
-            await session.commit()
+            # Expired: the key is free again. Its row goes in this same transaction, so a
+            # concurrent claim waits for it, then sees this transaction's new row.
+            await idempotency_keys.delete_key(connection, existing)
             continue
         if existing.fingerprint != request.fingerprint:
             return KeyConflict()
@@ -116,36 +104,16 @@ async def claim_key(
     return KeyInProgress()
 
 
-async def _find(
-    session: AsyncSession, *, company_id: int, request: KeyedRequest
-) -> IdempotencyKey | None:
-    return (
-        await session.exec(
-            select(IdempotencyKey).where(
-                col(IdempotencyKey.company_id) == company_id,
-                col(IdempotencyKey.operation) == request.operation,
-                col(IdempotencyKey.key) == request.key,
-            )
-        )
-    ).first()
-
-
-async def purge_expired_keys(session: AsyncSession, *, now: datetime, limit: int) -> int:
-    """Delete up to `limit` expired keys of any company, in the session's transaction.
-
-    Rows another transaction holds are skipped, not waited for (PostgreSQL): the purge itself
-    never waits, so it cannot take part in a deadlock.
-    """
-    if limit <= 0:
-        return 0
-    expired = (
-        select(IdempotencyKey.id)
-        .where(col(IdempotencyKey.expires_at) <= now)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+async def release_key(work: UnitOfWork, *, company_id: int, request: KeyedRequest) -> None:
+    """Give back a key claimed in this transaction: the write kept no result worth a key."""
+    await idempotency_keys.release_key(
+        await connection_of(work),
+        company_id=company_id,
+        operation=request.operation,
+        key=request.key,
     )
-    connection = await session.connection()
-    result = await connection.execute(
-        delete(IdempotencyKey).where(col(IdempotencyKey.id).in_(expired.scalar_subquery()))
-    )
-    return int(result.rowcount or 0)
+
+
+async def purge_expired_keys(work: UnitOfWork, *, now: datetime, limit: int) -> int:
+    """Delete up to `limit` expired keys of any company, in the transaction (the CLI's purge)."""
+    return await idempotency_keys.purge_expired(await connection_of(work), now=now, limit=limit)

@@ -8,23 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.domain import fields as rules
 from app.domain.debts import DebtInput, ExpensiveDestination, IntakePolicy, ValidDebt
 from app.domain.destinations import Destination, DestinationTier
 from app.domain.errors import FieldError, ValidationCode
 from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.services.debts import (
-    DEBT_ROWS,
-    DEBT_TABLE,
     Clock,
     DebtView,
     ValidationFailed,
     check_debt,
-    debt_record,
-    debt_views,
+    new_debt_record,
     new_debt_view,
 )
 from app.services.idempotency import (
@@ -34,11 +28,12 @@ from app.services.idempotency import (
     KeyInProgress,
     Replay,
     claim_key,
+    release_key,
 )
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timelines
-from app.storage import ids
-from app.storage.models import DebtImport
+from app.storage import debts, ids, imports
+from app.storage.db import UnitOfWork, connection_of
 
 MAX_BATCH_SIZE = 1000
 
@@ -104,7 +99,7 @@ def _check_batch(
 
 
 async def import_debts(
-    session: AsyncSession,
+    work: UnitOfWork,
     *,
     tenant: Tenant,
     items: Sequence[ImportItem],
@@ -118,7 +113,8 @@ async def import_debts(
     """Check every item, then store the valid ones and the import in one transaction.
 
     With an idempotency key, the key row commits with the import, and a key that already
-    imported the same batch answers with that first import again.
+    imported the same batch answers with that first import again. A batch that created no
+    debt keeps no key (SPEC section 8): the corrected batch may be sent with the same key.
     """
     key = check_key(idempotency_key)
     batch_errors = _check_batch(items, batch_name, key)
@@ -137,57 +133,75 @@ async def import_debts(
         else:
             failed.append(FailedItem(index, item.temp_id, checked))
 
+    connection = await connection_of(work)
     import_id = ids.new_public_id(ids.IMPORT)
+    keyed: KeyedRequest | None = None
     if isinstance(key, str):
         request = {
             "batch_name": batch_name,
             "accept_expensive_destination": accept_expensive_destination,
             "items": list(items),
         }
+        keyed = KeyedRequest(CREATE_DEBTS, key, fingerprint(request))
         claimed = await claim_key(
-            session,
+            connection,
             company_id=tenant.id,
-            request=KeyedRequest(CREATE_DEBTS, key, fingerprint(request)),
+            request=keyed,
             result_ref=import_id,
             now=now,
             policy=key_policy,
         )
         if isinstance(claimed, Replay):
             return await _replay(
-                session, tenant=tenant, import_id=claimed.result_ref, policy=policy
+                connection, tenant=tenant, import_id=claimed.result_ref, policy=policy
             )
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
+        if not valid:  # nothing created: the answer stands, the key stays free
+            await release_key(connection, company_id=tenant.id, request=keyed)
 
     timelines = await find_usable_timelines(
-        session, tenant=tenant, public_ids=(debt.timeline_id for _, _, debt in valid)
+        connection, tenant=tenant, public_ids=(debt.timeline_id for _, _, debt in valid)
     )
-    record = DebtImport(
+    # Public ids first, so the import row is written once, with its outcome, before its debts.
+    debt_ids = [ids.new_public_id(ids.DEBT) for _ in valid]
+    outcome = _outcome_json(
+        [
+            (index, item.temp_id, debt_id)
+            for (index, item, _), debt_id in zip(valid, debt_ids, strict=True)
+        ],
+        failed,
+    )
+    stored = await imports.insert_import(
+        connection,
         public_id=import_id,
         company_id=tenant.id,
         name=rules.clean_text(batch_name) or default_batch_name(now, tenant),
         total=len(items),
         created=len(valid),
         failed=len(failed),
-        outcome={},
+        outcome=outcome,
         created_at=now,
     )
-    session.add(record)
-    await session.flush()
     created: list[CreatedItem] = []
-    rows: list[dict[str, Any]] = []
-    for index, item, debt in valid:
+    records = []
+    for (index, item, debt), debt_id in zip(valid, debt_ids, strict=True):
         timeline = timelines.get(debt.timeline_id) if debt.timeline_id else None
-        row = debt_record(debt, tenant=tenant, timeline=timeline, now=now, import_id=record.id)
-        rows.append(row)
-        created.append(CreatedItem(index, item.temp_id, new_debt_view(row, timeline, debt, tenant)))
-    record.outcome = _outcome_json(created, failed)
-    await DEBT_ROWS.insert_many(await session.connection(), rows)  # one COPY, not a loop
-    await session.commit()
-    return ImportOutcome(record.public_id, record.name, created, failed)
+        record = new_debt_record(
+            debt, tenant=tenant, timeline=timeline, now=now, import_id=stored.id, public_id=debt_id
+        )
+        records.append(record)
+        created.append(
+            CreatedItem(index, item.temp_id, new_debt_view(record, timeline, debt, tenant))
+        )
+    await debts.insert_debts(connection, records)  # one COPY, not a loop
+    await work.commit()
+    return ImportOutcome(stored.public_id, stored.name, created, failed)
 
 
-def _outcome_json(created: list[CreatedItem], failed: list[FailedItem]) -> dict[str, Any]:
+def _outcome_json(
+    created: list[tuple[int, str | None, str]], failed: list[FailedItem]
+) -> dict[str, Any]:
     def failure(reason: ValidationFailed | ExpensiveDestination) -> dict[str, Any]:
         if isinstance(reason, ExpensiveDestination):
             destination = dataclasses.asdict(reason.destination)
@@ -195,7 +209,7 @@ def _outcome_json(created: list[CreatedItem], failed: list[FailedItem]) -> dict[
         return {"fields": [[e.field, e.code.value, e.message] for e in reason.errors]}
 
     return {
-        "created": [[c.index, c.temp_id, c.debt.record["public_id"]] for c in created],
+        "created": [[index, temp_id, debt_id] for index, temp_id, debt_id in created],
         "failed": [[f.index, f.temp_id, failure(f.reason)] for f in failed],
     }
 
@@ -214,20 +228,17 @@ def _failure(data: dict[str, Any]) -> ValidationFailed | ExpensiveDestination:
 
 
 async def _replay(
-    session: AsyncSession, *, tenant: Tenant, import_id: str, policy: IntakePolicy
+    work: UnitOfWork, *, tenant: Tenant, import_id: str, policy: IntakePolicy
 ) -> ImportOutcome:
     """The first answer of an import, rebuilt from what it stored."""
-    record = (
-        await session.exec(
-            select(DebtImport).where(
-                DebtImport.public_id == import_id, DebtImport.company_id == tenant.id
-            )
-        )
-    ).one()
-    views = await debt_views(
-        session, tenant=tenant, policy=policy, where=DEBT_TABLE.c.import_id == record.id
-    )
-    by_id = {view.record["public_id"]: view for view in views}
+    connection = await connection_of(work)
+    record = await imports.find_import(connection, company_id=tenant.id, public_id=import_id)
+    if record is None:  # keys are only ever stored with the import they created
+        raise LookupError(f"idempotency key refers to a missing import {import_id}")
+    stored = await debts.debts_of_import(connection, company_id=tenant.id, import_id=record.id)
+    by_id = {
+        debt.record.public_id: DebtView.of(debt, tenant=tenant, policy=policy) for debt in stored
+    }
     created = [
         CreatedItem(index, temp_id, by_id[public_id])
         for index, temp_id, public_id in record.outcome["created"]

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
 
-from app.storage.models import Company
+from app.storage.companies import find_company
 
 
 class Scope(enum.Enum):
@@ -56,13 +55,11 @@ class TenantDirectory:
         if cached is not None and cached[0] > now:
             return cached[1]
         async with self._engine.connect() as connection:
-            row = (
-                await connection.execute(select(Company).where(Company.public_id == public_id))
-            ).first()
+            company = await find_company(connection, public_id)
         tenant = (
             None
-            if row is None
-            else Tenant(row.id, row.public_id, ZoneInfo(row.timezone), row.country)
+            if company is None
+            else Tenant(company.id, company.public_id, ZoneInfo(company.timezone), company.country)
         )
         if len(self._cache) > 10_000:  # bounded: ids come from signed tokens, but still
             self._cache.clear()

@@ -6,15 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.domain.errors import FieldError
 from app.domain.scheduling import WorkingCalendar, format_weekdays, parse_weekdays
 from app.domain.timelines import TimelineInput, validate_timeline
 from app.services.tenants import Tenant
-from app.storage import ids
-from app.storage.models import Timeline
+from app.storage import ids, timelines
+from app.storage.db import UnitOfWork, connection_of
+from app.storage.timelines import TimelineRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,37 +27,38 @@ class TimelineView:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: Timeline) -> TimelineView:
+    def of(cls, record: TimelineRecord) -> TimelineView:
         return cls(
-            id=row.public_id,
-            name=row.name,
-            excluded_weekdays=parse_weekdays(row.excluded_weekdays) or frozenset(),
-            holiday_country=row.holiday_country,
-            holiday_subdivision=row.holiday_subdivision,
-            start_time=row.start_time,
-            active=row.active,
-            created_at=row.created_at,
+            id=record.public_id,
+            name=record.name,
+            excluded_weekdays=parse_weekdays(record.excluded_weekdays) or frozenset(),
+            holiday_country=record.holiday_country,
+            holiday_subdivision=record.holiday_subdivision,
+            start_time=record.start_time,
+            active=record.active,
+            created_at=record.created_at,
         )
 
 
-def working_calendar(row: Timeline) -> WorkingCalendar:
+def working_calendar(record: TimelineRecord) -> WorkingCalendar:
     return WorkingCalendar(
-        excluded_weekdays=parse_weekdays(row.excluded_weekdays) or frozenset(),
-        holiday_country=row.holiday_country,
-        holiday_subdivision=row.holiday_subdivision,
-        start_time=row.start_time,
+        excluded_weekdays=parse_weekdays(record.excluded_weekdays) or frozenset(),
+        holiday_country=record.holiday_country,
+        holiday_subdivision=record.holiday_subdivision,
+        start_time=record.start_time,
     )
 
 
 async def create_timeline(
-    session: AsyncSession, *, company_id: int, raw: TimelineInput, now: datetime
+    work: UnitOfWork, *, company_id: int, raw: TimelineInput, now: datetime
 ) -> TimelineView | list[FieldError]:
     """Validate and store a timeline; nothing is written on refusal."""
     valid = validate_timeline(raw)
     if isinstance(valid, list):
         return valid
     calendar = valid.calendar
-    row = Timeline(
+    record = await timelines.insert_timeline(
+        await connection_of(work),
         public_id=ids.new_public_id(ids.TIMELINE),
         company_id=company_id,
         name=valid.name,
@@ -70,21 +69,18 @@ async def create_timeline(
         active=valid.active,
         created_at=now,
     )
-    session.add(row)
-    await session.commit()
-    return TimelineView.of(row)
+    await work.commit()
+    return TimelineView.of(record)
 
 
-async def list_timelines(session: AsyncSession, *, tenant: Tenant) -> list[TimelineView]:
-    rows = await session.exec(
-        select(Timeline).where(Timeline.company_id == tenant.id).order_by(Timeline.id)  # type: ignore[arg-type]
-    )
-    return [TimelineView.of(row) for row in rows]
+async def list_timelines(work: UnitOfWork, *, tenant: Tenant) -> list[TimelineView]:
+    records = await timelines.timelines_of(await connection_of(work), company_id=tenant.id)
+    return [TimelineView.of(record) for record in records]
 
 
 async def find_usable_timelines(
-    session: AsyncSession, *, tenant: Tenant, public_ids: Iterable[str | None]
-) -> dict[str, Timeline]:
+    work: UnitOfWork, *, tenant: Tenant, public_ids: Iterable[str | None]
+) -> dict[str, TimelineRecord]:
     """The caller's active timelines among these ids, by id; the others are simply absent.
 
     Malformed, unknown, inactive and foreign ids all take this same single query, so
@@ -94,21 +90,16 @@ async def find_usable_timelines(
     wanted = {ids.lookup_key(ids.TIMELINE, public_id) for public_id in public_ids if public_id}
     if not wanted:
         return {}
-    rows = await session.exec(
-        select(Timeline).where(
-            col(Timeline.public_id).in_(wanted),
-            Timeline.company_id == tenant.id,
-            Timeline.active,
-        )
+    return await timelines.active_timelines(
+        await connection_of(work), company_id=tenant.id, public_ids=wanted
     )
-    return {row.public_id: row for row in rows}
 
 
 async def find_usable_timeline(
-    session: AsyncSession, *, tenant: Tenant, public_id: str | None
-) -> Timeline | None:
+    work: UnitOfWork, *, tenant: Tenant, public_id: str | None
+) -> TimelineRecord | None:
     """The caller's active timeline with that id, else None (see find_usable_timelines)."""
     if public_id is None:
         return None
-    found = await find_usable_timelines(session, tenant=tenant, public_ids=[public_id])
+    found = await find_usable_timelines(work, tenant=tenant, public_ids=[public_id])
     return found.get(public_id)

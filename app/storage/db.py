@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import ipaddress
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import URL, Connection, event, make_url, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.ext.asyncio import AsyncSession as BaseAsyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -30,6 +37,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_seconds,
+        "command_timeout": settings.db_statement_timeout_seconds,
+        "server_settings": {
+            "application_name": settings.db_application_name,
+            # A client that vanished mid-transaction (crash, partition) must not keep
+            # its rows, idempotency keys included, locked for others.
+            "idle_in_transaction_session_timeout": str(
+                int(settings.db_statement_timeout_seconds * 1000)
+            ),
+        },
+    }
+    if _is_local_without_tls_choice(make_url(settings.database_url)):
+        # asyncpg's default, sslmode "prefer", asks every new connection for TLS first: a
+        # round trip a loopback or socket server only refuses (or answers with TLS nobody
+        # asked for). A DSN naming ssl or sslmode, or PGSSLMODE, keeps its own choice.
+        connect_args["ssl"] = False
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -39,21 +63,33 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # _discard_closed catches what a database restart leaves in the pool for free, and
         # SQLAlchemy drops the whole pool on the first disconnect error anyway.
         pool_pre_ping=False,
-        connect_args={
-            "timeout": settings.db_connect_timeout_seconds,
-            "command_timeout": settings.db_statement_timeout_seconds,
-            "server_settings": {
-                "application_name": "debt-intake-api",
-                # A client that vanished mid-transaction (crash, partition) must not keep
-                # its rows, idempotency keys included, locked for others.
-                "idle_in_transaction_session_timeout": str(
-                    int(settings.db_statement_timeout_seconds * 1000)
-                ),
-            },
-        },
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
+
+
+def _is_local_without_tls_choice(url: URL) -> bool:
+    """Whether the URL (and asyncpg's PGSSLMODE and PGHOST variables) leave TLS to the
+    driver's default and name only a local server: a loopback address, localhost, or a unix
+    socket directory."""
+    if "ssl" in url.query or "sslmode" in url.query or "PGSSLMODE" in os.environ:
+        return False
+    hosts = [url.host] if url.host else []
+    named = url.query.get("host")  # asyncpg's way to name a socket directory or hosts
+    hosts += [named] if isinstance(named, str) else list(named or [])
+    if not hosts:  # asyncpg then reads PGHOST, else tries the usual socket directories
+        hosts = os.environ.get("PGHOST", "/run/postgresql").split(",")
+    return all(_is_local_host(host.strip()) for host in hosts)
+
+
+def _is_local_host(host: str) -> bool:
+    if host.startswith("/") or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -76,30 +112,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The engine a session factory binds its sessions to, for work that needs no session."""
-    engine = sessions.kw["bind"]
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError("sessions must be bound to an AsyncEngine")
-    return engine
+# What services are handed to run statements on: a session (CLI, GraphQL resolvers), whose
+# transaction they join, or a connection.
+UnitOfWork: TypeAlias = BaseAsyncSession | AsyncConnection
 
 
-@asynccontextmanager
-async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """The driver's own connection (asyncpg's) from the engine's pool, for the hottest
-    single statements: SQLAlchemy's Connection and result layers cost more than they do.
+async def connection_of(work: UnitOfWork) -> AsyncConnection:
+    """The connection a unit of work runs its statements on (a session's, within its
+    transaction)."""
+    return work if isinstance(work, AsyncConnection) else await work.connection()
 
-    A connection the statement failed on is never handed to the next request: its state is
-    unknown, so the pool drops it.
-    """
-    pooled = await engine.raw_connection()
-    try:
-        yield pooled.driver_connection
-    except BaseException:
-        pooled.invalidate()
-        raise
-    finally:
-        pooled.close()
+
+def autocommit(engine: AsyncEngine) -> AsyncConnection:
+    """A pooled connection (`async with autocommit(engine) as connection`) whose every
+    statement commits on its own: for single writes, which then need no BEGIN and COMMIT
+    round trips. The engine's autocommit variant shares its pool and is made once."""
+    variant = _AUTOCOMMIT.get(engine)
+    if variant is None:
+        variant = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return variant.connect()
+
+
+_AUTOCOMMIT: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
 
 
 def alembic_config() -> Config:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -14,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.domain.rate_limits import WindowCounts
-from app.storage.db import pooled_driver
 from app.storage.models import RateLimitCounter
 from app.storage.outages import is_outage
 
@@ -64,8 +62,6 @@ class DatabaseCounters:
         # Autocommit: no BEGIN/COMMIT round trips around the single statement.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._upserts = {count: _upsert(count) for count in (1, 2)}
-        self._on_postgresql = engine.dialect.name == "postgresql"
-        self._positional = {count: _positional(_upsert(count)) for count in (1, 2)}
 
     async def hit(
         self, client_id: str, quotas: Sequence[str], window: int, amount: int = 1
@@ -73,37 +69,20 @@ class DatabaseCounters:
         parameters = {"client_id": client_id, "window": window, "amount": amount}
         parameters.update({f"quota_{i}": quota for i, quota in enumerate(quotas)})
         try:
-            if self._on_postgresql:
-                rows = await self._hit_postgresql(len(quotas), parameters)
-            else:
-                async with self._engine.connect() as connection:
-                    statement = self._upserts[len(quotas)]
-                    result = await connection.execute(statement, parameters)
-                    rows = list(result.mappings().all())
+            async with self._engine.connect() as connection:
+                result = await connection.execute(self._upserts[len(quotas)], parameters)
+                rows = result.all()
         except (TimeoutError, SQLAlchemyError, OSError) as error:
             raise CountersUnavailable from error
         except Exception as error:
             if is_outage(error):  # asyncpg's own connection errors, by class or SQLSTATE
                 raise CountersUnavailable from error
             raise
-        # Mappings from SQLAlchemy, asyncpg Records on PostgreSQL: both read by column name.
         by_quota = {
-            row["quota"]: WindowCounts(
-                row["window_index"], row["current_count"], row["previous_count"]
-            )
+            row.quota: WindowCounts(row.window_index, row.current_count, row.previous_count)
             for row in rows
         }
         return [by_quota[quota] for quota in quotas]
-
-    async def _hit_postgresql(self, quotas: int, parameters: dict[str, object]) -> list[Any]:
-        """The same upsert on the pool's asyncpg connection itself.
-
-        Every request runs it: through SQLAlchemy's Connection and result layers it cost
-        about 0.34 ms of CPU, on the driver 0.11 ms (measured here), a tenth of a createDebt.
-        """
-        sql, names = self._positional[quotas]
-        async with pooled_driver(self._engine) as driver:
-            return list(await driver.fetch(sql, *(parameters[n] for n in names)))
 
     async def undo(
         self, client_id: str, quotas: Sequence[str], counts: list[WindowCounts], amount: int = 1
@@ -160,18 +139,6 @@ def _upsert(quotas: int) -> TextClause:
         RETURNING quota, window_index, current_count, previous_count
         """
     )
-
-
-def _positional(statement: TextClause) -> tuple[str, list[str]]:
-    """The statement in asyncpg's $n style, with its parameter names in $n order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match[1] not in names:
-            names.append(match[1])
-        return f"${names.index(match[1]) + 1}"
-
-    return re.sub(r"(?<!:):(\w+)", number, statement.text), names
 
 
 # KEYS: for each quota, its current window's key then the previous window's key.

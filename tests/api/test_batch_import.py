@@ -159,6 +159,24 @@ async def test_a_refused_batch_leaves_its_key_free(api: Api) -> None:
     assert accepted["summary"]["created"] == 1
 
 
+async def test_a_batch_that_created_nothing_leaves_its_key_free(api: Api) -> None:
+    """SPEC section 8: only results that created a debt keep their key."""
+    failed = await create_debts(api, {"debts": [INVALID, EXPENSIVE]}, key="k3")
+    assert failed["summary"] == {"total": 2, "created": 0, "failed": 2}
+
+    corrected = await create_debts(
+        api, {"debts": [VALID_DEBT, {**EXPENSIVE, "acceptExpensiveDestination": True}]}, key="k3"
+    )
+    replayed = await create_debts(
+        api, {"debts": [VALID_DEBT, {**EXPENSIVE, "acceptExpensiveDestination": True}]}, key="k3"
+    )
+
+    assert corrected["__typename"] == "DebtImport", corrected
+    assert corrected["summary"] == {"total": 2, "created": 2, "failed": 0}
+    assert replayed == corrected
+    assert await api.debt_count() == 2
+
+
 async def test_a_blank_batch_key_is_a_validation_error(api: Api) -> None:
     result = await create_debts(api, {"debts": [VALID_DEBT]}, key="  ")
     assert result["__typename"] == "ValidationError"

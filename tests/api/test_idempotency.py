@@ -26,6 +26,7 @@ from tests.utils.api import CREATE_DEBT, VALID_DEBT, Api, fetch_token
 from tests.utils.clock import Clock
 from tests.utils.factories import make_client
 from tests.utils.live import live_server
+from tests.utils.timelines import timeline_id
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 VALID_INPUT = CreateDebtInput(  # VALID_DEBT as the resolver receives it
@@ -212,6 +213,31 @@ async def test_a_key_expires_after_its_retention(api: Api, clock: Clock) -> None
     # The new use of the key starts a new retention period.
     clock.set(T0 + 2 * retention - timedelta(seconds=1))
     assert (await api.create_debt({**VALID_DEBT, "amount": "1.00"}, key="k"))["id"] == renewed["id"]
+
+
+async def test_an_expired_key_reused_with_a_timeline_answers_the_new_debt_once(
+    api: Api, clock: Clock
+) -> None:
+    """Reclaiming an expired key rolls nothing back under the timeline read before it."""
+    retention = api.runtime.settings.key_policy.retention
+    timeline = await timeline_id(api)
+    debt = {**VALID_DEBT, "timelineId": timeline}
+    clock.set(T0)
+    first = await api.create_debt(debt, key="k")
+    assert first["__typename"] == "Debt", first
+
+    clock.set(T0 + retention)
+    body = await api.gql(CREATE_DEBT, {"input": {**debt, "amount": "2.00"}, "key": "k"})
+    assert "errors" not in body, body
+    renewed = body["data"]["createDebt"]
+    retried = await api.create_debt({**debt, "amount": "2.00"}, key="k")
+
+    assert renewed["__typename"] == "Debt"
+    assert renewed["id"] != first["id"]
+    assert renewed["timelineId"] == timeline
+    assert retried == renewed
+    assert await api.debt_count() == 2
+    assert await key_count(api.runtime, api.company_id) == 1
 
 
 async def test_a_new_key_purges_expired_keys_of_any_company(api: Api, clock: Clock) -> None:

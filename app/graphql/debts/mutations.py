@@ -41,7 +41,7 @@ class DebtMutations:
         caller = await authorize(info, Scope.DEBTS_WRITE)
         runtime = info.context.runtime
         outcome = await create_debt(
-            runtime.sessions,
+            runtime.engine,
             tenant=caller.tenant,
             raw=input.to_domain(),
             policy=runtime.settings.intake_policy,
