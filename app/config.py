@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # OWASP's argon2id profile; secrets are random 256-bit strings, so this is ample.
     client_secret_hash_memory_kib: int = Field(19456, ge=8)
     client_secret_hash_time_cost: int = Field(2, ge=1)
+    client_secret_verify_threads: int = Field(
+        1,
+        ge=1,
+        description="secrets /token verifies at a time per worker, on threads beside the event "
+        "loop; each holds a core while it runs",
+    )
     web_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

@@ -75,13 +75,12 @@ async def token_endpoint(request: Request) -> JSONResponse:
         return _error(401, "invalid_client", "Client authentication is required")
 
     try:
-        async with runtime.sessions() as session:
-            found = await authenticate_client(
-                session,
-                client_id=credentials[0],
-                client_secret=credentials[1],
-                hasher=runtime.settings.secret_hasher,
-            )
+        found = await authenticate_client(
+            runtime.sessions,
+            client_id=credentials[0],
+            client_secret=credentials[1],
+            verifier=runtime.secrets,
+        )
     except Exception as error:
         if not is_outage(error):
             raise  # a bug: Starlette's error handling logs it and answers 500
@@ -91,9 +90,8 @@ async def token_endpoint(request: Request) -> JSONResponse:
         )
     if found is None:
         return _error(401, "invalid_client", "Unknown client or wrong secret")
-    client, company = found
 
-    granted = tuple(client.scopes.split())
+    granted = found.scopes
     requested = params.get("scope")
     if requested is not None:
         try:
@@ -107,8 +105,8 @@ async def token_endpoint(request: Request) -> JSONResponse:
 
     token = issue_token(
         runtime.settings,
-        client_id=client.client_id,
-        company_id=company.public_id,
+        client_id=found.client_id,
+        company_id=found.company_id,
         scopes=granted,
         now=runtime.clock(),
     )
