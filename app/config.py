@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         description="secrets /token verifies at a time per worker, on threads beside the event "
         "loop; each holds a core while it runs",
     )
+    # Failed POST /token attempts (app/services/token_throttle.py), counted per worker.
+    token_failures_per_client: int = Field(
+        10, ge=1, description="failed attempts per client id and address per window, then 429"
+    )
+    token_failures_per_address: int = Field(
+        100, ge=1, description="failed attempts per address (IPv6: per /64) per window"
+    )
+    token_failure_window_seconds: int = Field(300, gt=0)
     web_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

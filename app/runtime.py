@@ -13,6 +13,7 @@ from app.config import Settings
 from app.services.auth import SecretVerifier, TokenReader
 from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
+from app.services.token_throttle import TokenThrottle
 from app.storage.db import create_engine, session_factory
 
 
@@ -28,6 +29,7 @@ class Runtime:
     tenants: TenantDirectory
     tokens: TokenReader
     secrets: SecretVerifier
+    token_throttle: TokenThrottle
     clock: Callable[[], datetime] = field(default=system_clock)
     rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
 
@@ -43,6 +45,12 @@ class Runtime:
             tokens=TokenReader(settings, clock),
             secrets=SecretVerifier(
                 settings.secret_hasher, threads=settings.client_secret_verify_threads
+            ),
+            token_throttle=TokenThrottle(
+                per_client=settings.token_failures_per_client,
+                per_address=settings.token_failures_per_address,
+                window_seconds=settings.token_failure_window_seconds,
+                clock=clock,
             ),
             clock=clock,
             rate_limiter=RateLimiter.from_settings(settings, engine, clock),
