@@ -20,6 +20,7 @@ from app.domain.idempotency import DEFAULT_RETENTION, KeyPolicy
 from app.domain.money import default_supported_currencies, iso_currency_codes
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
+SECRET_KEY_MIN_BYTES = 32
 
 log = logging.getLogger(__name__)
 
@@ -208,15 +209,28 @@ class Settings(BaseSettings):
         )
 
     def check_secrets(self) -> None:
-        """Refuse the development secret in production; warn loudly anywhere else."""
-        if self.secret_key != DEVELOPMENT_SECRET_KEY:
+        """Refuse the development secret, or a short one, in production; warn anywhere else."""
+        if self.secret_key == DEVELOPMENT_SECRET_KEY:
+            if self.is_production:
+                raise InsecureSettings("SECRET_KEY must be set when APP_ENV=production")
+            log.warning(
+                "SECRET_KEY is the built-in development key: anyone can forge tokens. "
+                "Set SECRET_KEY before exposing this server."
+            )
             return
-        if self.is_production:
-            raise InsecureSettings("SECRET_KEY must be set when APP_ENV=production")
-        log.warning(
-            "SECRET_KEY is the built-in development key: anyone can forge tokens. "
-            "Set SECRET_KEY before exposing this server."
+        size = len(self.secret_key.encode())
+        if size >= SECRET_KEY_MIN_BYTES:
+            return
+        # HS256 keys shorter than the hash's output (RFC 7518 section 3.2) can be guessed
+        # offline from any one token.
+        problem = (
+            f"SECRET_KEY is {size} bytes; it must be at least {SECRET_KEY_MIN_BYTES} "
+            "(it signs the tokens). Generate one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+        if self.is_production:
+            raise InsecureSettings(f"{problem} (APP_ENV=production)")
+        log.warning(problem)
 
 
 def _origins(value: str) -> list[str]:
