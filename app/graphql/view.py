@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from app.graphql import json_body
 from app.graphql.access_log import note_outcome
 from app.graphql.context import Context
 from app.graphql.errors import internal, service_unavailable, with_default_code
@@ -90,7 +91,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            value = orjson.loads(data)
+            value = json_body.loads(data)
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
         if not isinstance(value, dict | list):
