@@ -115,7 +115,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="keep rate-limit counters in Redis instead of the database"
     )
-    redis_timeout_seconds: float = Field(1.0, gt=0)
+    redis_timeout_seconds: float = Field(
+        1.0, gt=0, description="connecting, a command, and waiting for a pooled connection"
+    )
+    redis_max_connections: int = Field(
+        50, ge=1, description="per worker; requests beyond wait for one, up to the timeout"
+    )
     log_level: str = "INFO"
 
     @field_validator("default_timezone")
