@@ -20,6 +20,7 @@ from app.domain.idempotency import DEFAULT_RETENTION, KeyPolicy
 from app.domain.money import default_supported_currencies, iso_currency_codes
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
+SECRET_KEY_MIN_BYTES = 32
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,20 @@ class Settings(BaseSettings):
     # OWASP's argon2id profile; secrets are random 256-bit strings, so this is ample.
     client_secret_hash_memory_kib: int = Field(19456, ge=8)
     client_secret_hash_time_cost: int = Field(2, ge=1)
+    client_secret_verify_threads: int = Field(
+        1,
+        ge=1,
+        description="secrets /token verifies at a time per worker, on threads beside the event "
+        "loop; each holds a core while it runs",
+    )
+    # Failed POST /token attempts (app/services/token_throttle.py), counted per worker.
+    token_failures_per_client: int = Field(
+        10, ge=1, description="failed attempts per client id and address per window, then 429"
+    )
+    token_failures_per_address: int = Field(
+        100, ge=1, description="failed attempts per address (IPv6: per /64) per window"
+    )
+    token_failure_window_seconds: int = Field(300, gt=0)
     web_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
@@ -110,7 +125,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="keep rate-limit counters in Redis instead of the database"
     )
-    redis_timeout_seconds: float = Field(1.0, gt=0)
+    redis_timeout_seconds: float = Field(
+        1.0, gt=0, description="connecting, a command, and waiting for a pooled connection"
+    )
+    redis_max_connections: int = Field(
+        50, ge=1, description="per worker; requests beyond wait for one, up to the timeout"
+    )
     log_level: str = "INFO"
 
     @field_validator("default_timezone")
@@ -204,15 +224,28 @@ class Settings(BaseSettings):
         )
 
     def check_secrets(self) -> None:
-        """Refuse the development secret in production; warn loudly anywhere else."""
-        if self.secret_key != DEVELOPMENT_SECRET_KEY:
+        """Refuse the development secret, or a short one, in production; warn anywhere else."""
+        if self.secret_key == DEVELOPMENT_SECRET_KEY:
+            if self.is_production:
+                raise InsecureSettings("SECRET_KEY must be set when APP_ENV=production")
+            log.warning(
+                "SECRET_KEY is the built-in development key: anyone can forge tokens. "
+                "Set SECRET_KEY before exposing this server."
+            )
             return
-        if self.is_production:
-            raise InsecureSettings("SECRET_KEY must be set when APP_ENV=production")
-        log.warning(
-            "SECRET_KEY is the built-in development key: anyone can forge tokens. "
-            "Set SECRET_KEY before exposing this server."
+        size = len(self.secret_key.encode())
+        if size >= SECRET_KEY_MIN_BYTES:
+            return
+        # HS256 keys shorter than the hash's output (RFC 7518 section 3.2) can be guessed
+        # offline from any one token.
+        problem = (
+            f"SECRET_KEY is {size} bytes; it must be at least {SECRET_KEY_MIN_BYTES} "
+            "(it signs the tokens). Generate one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+        if self.is_production:
+            raise InsecureSettings(f"{problem} (APP_ENV=production)")
+        log.warning(problem)
 
 
 def _origins(value: str) -> list[str]:

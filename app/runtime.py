@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.services.auth import TokenReader
+from app.services.auth import SecretVerifier, TokenReader
 from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
+from app.services.token_throttle import TokenThrottle
 from app.storage.db import create_engine, session_factory
 
 
@@ -27,6 +28,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     tenants: TenantDirectory
     tokens: TokenReader
+    secrets: SecretVerifier
+    token_throttle: TokenThrottle
     clock: Callable[[], datetime] = field(default=system_clock)
     rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
 
@@ -40,11 +43,21 @@ class Runtime:
             sessions=session_factory(engine),
             tenants=TenantDirectory(engine),
             tokens=TokenReader(settings, clock),
+            secrets=SecretVerifier(
+                settings.secret_hasher, threads=settings.client_secret_verify_threads
+            ),
+            token_throttle=TokenThrottle(
+                per_client=settings.token_failures_per_client,
+                per_address=settings.token_failures_per_address,
+                window_seconds=settings.token_failure_window_seconds,
+                clock=clock,
+            ),
             clock=clock,
             rate_limiter=RateLimiter.from_settings(settings, engine, clock),
         )
 
     async def stop(self) -> None:
+        self.secrets.close()
         if self.rate_limiter is not None:
             await self.rate_limiter.close()
         await self.engine.dispose()

@@ -109,3 +109,12 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     result = debt_api(tmp_path / "p.db", "serve", "--port", "0", APP_ENV="production")
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_secret(tmp_path: Path) -> None:
+    result = debt_api(
+        tmp_path / "p.db", "serve", "--port", "0", APP_ENV="production", SECRET_KEY="tooshort"
+    )
+    assert result.returncode == 1
+    assert "SECRET_KEY is 8 bytes; it must be at least 32" in result.stderr
+    assert "tooshort" not in result.stderr  # the key itself is never shown

@@ -23,6 +23,10 @@ METADATA_MAX_BYTES = 16 * 1024
 # Not in the spec: the response encoder (orjson) stops at 254 levels, and a debt's metadata
 # sits a few levels down in a response, so nesting is capped well below that.
 METADATA_MAX_DEPTH = 64
+# Integers JSON parsers read back exactly wherever 64-bit integers exist (orjson, which
+# writes the responses, among them); beyond, a number would come back changed, or not at all.
+METADATA_INT_MIN = -(2**63)
+METADATA_INT_MAX = 2**64 - 1
 
 REQUIRED = Problem(ValidationCode.REQUIRED, "this field is required")
 
@@ -136,7 +140,8 @@ def metadata(value: Any) -> dict[str, Any] | Problem:
     """A JSON object of at most METADATA_MAX_BYTES as compact UTF-8 JSON (JSON.stringify's size).
 
     It is measured with the encoder that writes the responses, so whatever is accepted here
-    can be echoed back: integers beyond 64 bits or text that is not valid Unicode cannot.
+    can be echoed back: integers beyond 64 bits (refused by name, wherever they are nested)
+    or text that is not valid Unicode cannot.
     """
     if not isinstance(value, dict):
         return Problem(ValidationCode.INVALID_METADATA, "must be a JSON object")
@@ -172,6 +177,10 @@ def _json_shape_problem(value: Any, *, depth: int) -> str | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return "must not contain NaN or Infinity"
+    if isinstance(value, int) and not METADATA_INT_MIN <= value <= METADATA_INT_MAX:
+        return (
+            f"must not hold integers beyond 64 bits (from {METADATA_INT_MIN} to {METADATA_INT_MAX})"
+        )
     if not isinstance(value, str | int | float | None):
         return "must hold only JSON values"
     return None

@@ -58,8 +58,11 @@ def judge(quota: Quota, counts: WindowCounts, now: float) -> Verdict:
         reset_at = math.ceil(now)
     if allowed:
         return Verdict(quota, True, max(0, math.floor(quota.limit - used)), reset_at, 0)
-    # The refused request is not kept, so it does not count against the retry.
-    retry_at = _room_at(quota, start, counts.previous, counts.current - 1)
+    # Refused requests are not kept, so none counts against the retry: neither this one nor
+    # those refused in the same burst, still counted when this one was (their undo follows).
+    # Whatever went through fitted, so at most floor(limit - previous share) did.
+    kept = min(counts.current - 1, max(0, math.floor(quota.limit - counts.previous * covered)))
+    retry_at = _room_at(quota, start, counts.previous, kept)
     retry_after = max(1, math.ceil(retry_at - now))
     return Verdict(quota, False, 0, reset_at, retry_after)
 

@@ -19,6 +19,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
+from app.graphql import json_body
 from app.graphql.access_log import note_outcome
 from app.graphql.context import Context
 from app.graphql.errors import (
@@ -110,7 +111,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            value = orjson.loads(data)
+            value = json_body.loads(data)
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
         if not isinstance(value, dict | list):

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from app.runtime import Runtime
 from app.services.auth import UnknownScopes, authenticate_client, issue_token, parse_scopes
+from app.services.token_throttle import Throttled
 from app.storage.outages import is_outage
 
 log = logging.getLogger(__name__)
@@ -74,26 +75,37 @@ async def token_endpoint(request: Request) -> JSONResponse:
     else:
         return _error(401, "invalid_client", "Client authentication is required")
 
+    address = request.client.host if request.client is not None else ""
+    attempt = runtime.token_throttle.admit(credentials[0], address)
+    if isinstance(attempt, Throttled):
+        # Refused before any database or argon2 work: a flood costs next to nothing.
+        response = _error(
+            429,
+            "slow_down",
+            f"Too many failed attempts; retry in {attempt.retry_after} seconds",
+        )
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response
     try:
-        async with runtime.sessions() as session:
-            found = await authenticate_client(
-                session,
-                client_id=credentials[0],
-                client_secret=credentials[1],
-                hasher=runtime.settings.secret_hasher,
-            )
+        found = await authenticate_client(
+            runtime.sessions,
+            client_id=credentials[0],
+            client_secret=credentials[1],
+            verifier=runtime.secrets,
+        )
     except Exception as error:
         if not is_outage(error):
             raise  # a bug: Starlette's error handling logs it and answers 500
+        attempt.abandoned()
         log.warning("database unreachable while authenticating a client", exc_info=error)
         return _error(
             503, "temporarily_unavailable", "The service is temporarily unavailable; retry shortly"
         )
     if found is None:
         return _error(401, "invalid_client", "Unknown client or wrong secret")
-    client, company = found
+    attempt.succeeded()
 
-    granted = tuple(client.scopes.split())
+    granted = found.scopes
     requested = params.get("scope")
     if requested is not None:
         try:
@@ -107,8 +119,8 @@ async def token_endpoint(request: Request) -> JSONResponse:
 
     token = issue_token(
         runtime.settings,
-        client_id=client.client_id,
-        company_id=company.public_id,
+        client_id=found.client_id,
+        company_id=found.company_id,
         scopes=granted,
         now=runtime.clock(),
     )

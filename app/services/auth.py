@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import secrets
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.services.tenants import ALL_SCOPES
 from app.storage import companies, ids
-from app.storage.companies import ApiClientRecord, CompanyRecord
 from app.storage.db import UnitOfWork, connection_of
 
 _ALGORITHM = "HS256"
@@ -27,6 +30,13 @@ class IssuedClient:
     client_id: str
     client_secret: str
     company_id: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatedClient:
+    client_id: str
+    company_id: str  # the company's public id
     scopes: tuple[str, ...]
 
 
@@ -92,19 +102,59 @@ async def create_client(
     return IssuedClient(client_id, secret, company.public_id, scopes)
 
 
+class SecretVerifier:
+    """Checks client secrets against their argon2 hashes on threads of its own, a few at a time.
+
+    A verification is slow on purpose and holds a core while it runs: on the event loop it
+    would stall every other request of the worker meanwhile, so a flood of wrong secrets
+    would slow everyone's reads. argon2-cffi releases the GIL while it hashes, so a thread
+    runs it beside the loop. The executor bounds the threads even when a waiting request
+    is cancelled (a thread that started runs to its end and keeps its place), which a
+    semaphore around asyncio.to_thread would not; a request cancelled before its turn
+    costs nothing.
+    """
+
+    def __init__(self, hasher: PasswordHasher, *, threads: int) -> None:
+        self._hasher = hasher
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="secret")
+
+    async def verify(self, stored_hash: str | None, secret: str) -> bool:
+        """Whether `secret` matches the hash; no hash (no such client) takes as long, and fails."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._matches, stored_hash, secret)
+
+    def _matches(self, stored_hash: str | None, secret: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash or _decoy_hash(self._hasher), secret)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 async def authenticate_client(
-    work: UnitOfWork, *, client_id: str, client_secret: str, hasher: PasswordHasher
-) -> tuple[ApiClientRecord, CompanyRecord] | None:
-    """The active client and its company when the secret matches, else None."""
-    row = await companies.find_active_client(
-        await connection_of(work), ids.lookup_key(ids.CLIENT, client_id)
-    )
-    stored_hash = row[0].secret_hash if row is not None else _decoy_hash(hasher)
-    try:
-        hasher.verify(stored_hash, client_secret)
-    except (VerificationError, InvalidHashError):
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    client_id: str,
+    client_secret: str,
+    verifier: SecretVerifier,
+) -> AuthenticatedClient | None:
+    """The active client when the secret matches, else None.
+
+    Takes the session factory rather than a session: the connection goes back to the pool
+    before the secret is verified, so requests waiting for a verification thread (a flood
+    of wrong secrets) hold no database connection.
+    """
+    async with sessions() as session:
+        found = await companies.find_active_client(
+            await session.connection(), ids.lookup_key(ids.CLIENT, client_id)
+        )
+    matched = await verifier.verify(found[0].secret_hash if found else None, client_secret)
+    if found is None or not matched:
         return None
-    return row
+    client, company = found
+    return AuthenticatedClient(client.client_id, company.public_id, tuple(client.scopes.split()))
 
 
 def issue_token(

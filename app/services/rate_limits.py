@@ -97,6 +97,7 @@ class RateLimiter:
                 settings.redis_url,
                 window_seconds=window,
                 timeout=settings.redis_timeout_seconds,
+                max_connections=settings.redis_max_connections,
             )
             if settings.redis_url
             else DatabaseCounters(engine)

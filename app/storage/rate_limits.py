@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 from sqlalchemy import TextClause, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -163,9 +163,26 @@ class RedisCounters:
     fail_open = True
 
     def __init__(
-        self, url: str, *, window_seconds: int, timeout: float, prefix: str = "rl"
+        self,
+        url: str,
+        *,
+        window_seconds: int,
+        timeout: float,
+        max_connections: int = 50,
+        prefix: str = "rl",
     ) -> None:
-        self._redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        # redis-py's default pool raises as soon as its connections are all in use, which a
+        # burst of requests reads as an outage and lets through uncounted. This pool makes a
+        # request wait for a connection instead, as long as a command may take: waiting
+        # longer means Redis itself does not answer, the one case requests go through.
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+        self._redis = Redis.from_pool(pool)  # closing the client closes its pool
         self._hit = self._redis.register_script(_HIT)
         self._ttl = 2 * window_seconds + 60
         self._prefix = prefix

@@ -199,6 +199,8 @@ def nested(depth: int) -> dict[str, Any]:
         ({"n": [float("inf")]}, False),
         ({"n": 2**64}, False),  # beyond what the response encoder writes
         ({"n": 2**64 - 1}, True),
+        ({"n": -(2**63)}, True),
+        ({"n": [{"m": -(2**63) - 1}]}, False),
         ({"s": "\ud800"}, False),
         ({"t": (1, 2)}, False),
         ({1: "int key"}, False),

@@ -43,15 +43,34 @@ def test_reset_is_when_the_whole_limit_is_back() -> None:
 
 
 def test_retry_after_is_exactly_when_one_more_fits() -> None:
-    refused = judge(HOUR, WindowCounts(1000, 7, 10), START + 600)
+    # Five went through halfway into the window (10 * 0.5 + 5 = 10); the sixth is refused.
+    refused = judge(HOUR, WindowCounts(1000, 6, 10), START + 1800)
     assert not refused.allowed
-    at = START + 600 + refused.retry_after
+    at = START + 1800 + refused.retry_after
     # The refused request is not kept: the retry is judged with the counts before it.
-    assert judge(HOUR, WindowCounts(1000, 7, 10), at).allowed
-    assert not judge(HOUR, WindowCounts(1000, 7, 10), at - 1).allowed
+    assert judge(HOUR, WindowCounts(1000, 6, 10), at).allowed
+    assert not judge(HOUR, WindowCounts(1000, 6, 10), at - 1).allowed
 
 
 def test_a_limit_of_one_waits_a_whole_window() -> None:
     once = Quota("writes", limit=1, window_seconds=60)
     refused = judge(once, WindowCounts(10, 2, 0), 600)
     assert refused.retry_after == 120
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "previous", "fitted"),
+    [(0, 0, 10), (1800, 10, 5), (2700, 8, 8), (600, 3, 7)],  # previous * (1 - f) + fitted <= 10
+)
+def test_refusals_of_one_burst_do_not_count_each_other(
+    elapsed: int, previous: int, fitted: int
+) -> None:
+    """Requests refused together were all counted before any was taken back: each sees the
+    others in `current`, and must still be told the retry of a refusal alone."""
+    now = START + elapsed
+    assert judge(HOUR, WindowCounts(1000, fitted, previous), now).allowed
+    alone = judge(HOUR, WindowCounts(1000, fitted + 1, previous), now)
+    assert not alone.allowed
+    for others in (1, 10, 500):
+        in_burst = judge(HOUR, WindowCounts(1000, fitted + 1 + others, previous), now)
+        assert in_burst.retry_after == alone.retry_after

@@ -83,8 +83,21 @@ async def test_graphiql_creates_a_debt_with_the_bearer_token(
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=ARTIFACTS / f"graphiql-{settings_backend(settings)}.png")
         result: dict[str, Any] = json.loads(await editor_text(page, RESULT))
+
+        # The run is in GraphiQL's history, kept in localStorage, and the token nowhere
+        # in the browser's storage: not before a reload, not after.
+        history = await stored(page)
+        assert any("mutation CreateDebt" in value for value in history.values()), history
+        await page.reload()
+        await page.wait_for_selector(HEADERS_EDITOR, timeout=20_000)
+        after_reload = await stored(page)
+        assert "mutation CreateDebt" in after_reload.get("local:graphiql:queries", "")
+        assert "Bearer <access_token>" in await editor_text(page, HEADERS_EDITOR)
     finally:
         await context.close()
+    for storage in (history, after_reload):
+        assert not [key for key, value in storage.items() if api.token in value], storage
+        assert not [key for key, value in storage.items() if "Bearer ey" in value], storage
 
     debt = result["data"]["createDebt"]
     assert debt["__typename"] == "Debt", result
@@ -98,5 +111,49 @@ async def test_graphiql_creates_a_debt_with_the_bearer_token(
     assert all(url.startswith(server_url) for url in requests), requests
 
 
+async def stored(page: Page) -> dict[str, str]:
+    """Everything in the page's localStorage and sessionStorage, keyed "local:..." and
+    "session:..."."""
+    entries: dict[str, str] = await page.evaluate(
+        """() => {
+            const all = {};
+            for (const [kind, storage] of [["local", localStorage], ["session", sessionStorage]]) {
+                for (let i = 0; i < storage.length; i += 1) {
+                    const key = storage.key(i);
+                    all[`${kind}:${key}`] = storage.getItem(key);
+                }
+            }
+            return all;
+        }"""
+    )
+    return entries
+
+
 def settings_backend(settings: Settings) -> str:
     return "sqlite" if settings.is_sqlite else "postgresql"
+
+
+async def test_headers_an_older_page_left_in_storage_are_scrubbed(
+    chromium: Browser, server_url: str, graphiql_assets: Path
+) -> None:
+    context = await chromium.new_context()
+    page = await context.new_page()
+    leaked = json.dumps({"Authorization": "Bearer left-by-an-older-page"})
+    try:
+        await page.goto(f"{server_url}/graphql")
+        await page.wait_for_selector(HEADERS_EDITOR, timeout=20_000)
+        await page.evaluate(
+            """(headers) => {
+                const item = {query: "{ __typename }", headers: headers};
+                localStorage.setItem("graphiql:queries", JSON.stringify({queries: [item]}));
+                localStorage.setItem("graphiql:headers", headers);
+            }""",
+            leaked,
+        )
+        await page.reload()
+        await page.wait_for_selector(HEADERS_EDITOR, timeout=20_000)
+        after_reload = await stored(page)
+    finally:
+        await context.close()
+    assert "__typename" in after_reload["local:graphiql:queries"]
+    assert not [key for key, value in after_reload.items() if "left-by" in value], after_reload

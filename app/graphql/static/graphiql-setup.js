@@ -71,6 +71,76 @@
 
   var fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
 
+  // GraphiQL 3.9 saves its history and favourites (graphiql:queries, graphiql:favorites) in
+  // localStorage with each run's headers, the bearer token among them, whatever
+  // shouldPersistHeaders says. This storage, given to GraphiQL in place of localStorage,
+  // keeps every value as GraphiQL wrote it in this page's memory (so the page works as
+  // before) and persists only a copy with every "headers" entry nulled; the headers key
+  // itself is never persisted. After a reload the history is there, without headers.
+  var HEADERS_KEY = "graphiql:headers";
+  var persistent = null;
+  try {
+    persistent = window.localStorage; // the getter throws where storage is disabled
+  } catch (error) {
+    persistent = null;
+  }
+  var inMemory = new Map();
+
+  function withoutHeaders(text) {
+    var value;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return text; // plain text (a query, variables): nothing named headers in it
+    }
+    return JSON.stringify(value, function (key, item) {
+      return key === "headers" ? null : item;
+    });
+  }
+
+  function graphiqlKeys() {
+    var keys = new Set(inMemory.keys());
+    if (persistent) {
+      for (var i = 0; i < persistent.length; i += 1) {
+        var key = persistent.key(i);
+        if (key !== null && key.indexOf("graphiql:") === 0) keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  // Pages served before this storage existed left tokens in localStorage: scrub them now.
+  if (persistent) {
+    graphiqlKeys().forEach(function (key) {
+      var stored = persistent.getItem(key);
+      if (key === HEADERS_KEY) persistent.removeItem(key);
+      else if (stored !== null && withoutHeaders(stored) !== stored) {
+        persistent.setItem(key, withoutHeaders(stored));
+      }
+    });
+  }
+
+  var storage = {
+    getItem: function (key) {
+      if (inMemory.has(key)) return inMemory.get(key);
+      return persistent && key !== HEADERS_KEY ? persistent.getItem(key) : null;
+    },
+    setItem: function (key, value) {
+      inMemory.set(key, value);
+      if (persistent && key !== HEADERS_KEY) persistent.setItem(key, withoutHeaders(value));
+    },
+    removeItem: function (key) {
+      inMemory.delete(key);
+      if (persistent) persistent.removeItem(key);
+    },
+    get length() {
+      return graphiqlKeys().size;
+    },
+    clear: function () {
+      graphiqlKeys().forEach(storage.removeItem);
+    },
+  };
+
   ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
@@ -83,6 +153,7 @@
       isHeadersEditorEnabled: true,
       // The token stays in this tab's memory, not in the browser's storage.
       shouldPersistHeaders: false,
+      storage: storage,
     }),
   );
 })();
