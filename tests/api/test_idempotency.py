@@ -325,3 +325,30 @@ async def test_concurrent_requests_with_one_key_create_one_debt(api: Api) -> Non
     assert [body for body in bodies if "errors" in body] == []
     assert len(ids) == 1
     assert await caller.debt_count() == 1
+
+
+async def test_concurrent_requests_with_an_expired_key_create_one_new_debt(
+    api: Api, clock: Clock
+) -> None:
+    """20 requests at once reusing an expired key: one new debt, every answer carries it."""
+    settings = api.runtime.settings
+    with live_server(settings.database_url, settings.secret_key) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as live:
+            caller = await Api.for_new_company(live, api.runtime)
+            here = Api(api.http, api.runtime, caller.company_id, caller.token)
+            clock.set(datetime.now(UTC) - 2 * settings.key_policy.retention)
+            first = await here.create_debt(VALID_DEBT, key="reused")  # expired since
+            clock.reset()
+            variables = {"input": VALID_DEBT, "key": "reused"}
+            async with asyncio.timeout(60):
+                bodies = await asyncio.gather(
+                    *(caller.gql(CREATE_DEBT, variables) for _ in range(20))
+                )
+        assert server.is_running(), server.log()
+
+    assert [body for body in bodies if "errors" in body] == []
+    ids = {body["data"]["createDebt"]["id"] for body in bodies}
+    assert len(ids) == 1
+    assert first["id"] not in ids
+    assert await caller.debt_count() == 2
+    assert await key_count(api.runtime, caller.company_id) == 1
