@@ -50,9 +50,16 @@ def parse_datetime(value: object) -> dt.datetime:
         )
     try:
         # Digits beyond microseconds are truncated, as Python keeps microseconds.
-        return dt.datetime.fromisoformat(f"{value[:10]}T{value[11:].upper()}")
+        instant = dt.datetime.fromisoformat(f"{value[:10]}T{value[11:].upper()}")
     except ValueError:
         raise _refuse("DateTime", value, "a real date and time (no leap second)") from None
+    try:
+        instant.astimezone(dt.UTC)  # every instant the service handles has a UTC form
+    except OverflowError:
+        raise _refuse(
+            "DateTime", value, "an instant between 0001-01-01 and 9999-12-31 in UTC"
+        ) from None
+    return instant
 
 
 def serialize_datetime(value: dt.datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -13,9 +12,7 @@ from starlette.responses import JSONResponse
 from app.runtime import Runtime
 from app.services.auth import UnknownScopes, authenticate_client, issue_token, parse_scopes
 from app.services.token_throttle import Throttled
-from app.storage.outages import is_outage
-
-log = logging.getLogger(__name__)
+from app.storage.outages import is_outage, outages
 
 _NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -97,7 +94,7 @@ async def token_endpoint(request: Request) -> JSONResponse:
         if not is_outage(error):
             raise  # a bug: Starlette's error handling logs it and answers 500
         attempt.abandoned()
-        log.warning("database unreachable while authenticating a client", exc_info=error)
+        outages.failed("database", error)
         return _error(
             503, "temporarily_unavailable", "The service is temporarily unavailable; retry shortly"
         )

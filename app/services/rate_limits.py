@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -12,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.domain.rate_limits import Quota, Verdict, WindowCounts, judge, lease_size
+from app.storage.outages import outages
 from app.storage.rate_limits import (
     CounterStore,
     CountersUnavailable,
     DatabaseCounters,
     RedisCounters,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +151,8 @@ class RateLimiter:
                 if all(verdict.allowed for verdict in verdicts) or size == 1:
                     break
                 size = 1  # the block does not fit: count this one request alone
-        except CountersUnavailable:
-            log.warning("rate-limit counters unavailable", exc_info=True)
+        except CountersUnavailable as error:
+            outages.failed("rate-limit counters", error.__cause__ or error)
             return CountersDown(fail_open=self.store.fail_open)
         if not all(verdict.allowed for verdict in verdicts):
             return _decision(quotas, counts, now)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     and_,
     exists,
+    false,
     insert,
     not_,
     or_,
@@ -270,7 +271,9 @@ def _criteria(company_id: int, wanted: DebtCriteria) -> list[ColumnElement[bool]
     if wanted.status is not None:
         criteria.append(_DEBT.status == wanted.status)
     if wanted.internal_id is not None:
-        criteria.append(_DEBT.internal_id == wanted.internal_id)
+        # PostgreSQL text cannot hold NUL: such a value is in no row, and must not be sent.
+        matchable = "\x00" not in wanted.internal_id
+        criteria.append(_DEBT.internal_id == wanted.internal_id if matchable else false())
     if wanted.imported_from is not None:
         criteria.append(_DEBT.import_date >= wanted.imported_from)
     if wanted.imported_before is not None:
