@@ -46,7 +46,7 @@ DEBTS = (
 
 
 def _cases() -> list[tuple[str, str, dict[str, Any]]]:
-    cases = []
+    cases: list[tuple[str, str, dict[str, Any]]] = []
     for index, value in enumerate(HOSTILE):
         for field in DEBT_FIELDS:
             cases.append(
