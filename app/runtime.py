@@ -15,6 +15,7 @@ from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
 from app.services.token_throttle import TokenThrottle
 from app.storage.db import create_engine, session_factory
+from app.storage.outages import OutageLog, new_outage_log
 
 
 def system_clock() -> datetime:
@@ -32,11 +33,14 @@ class Runtime:
     token_throttle: TokenThrottle
     clock: Callable[[], datetime] = field(default=system_clock)
     rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
+    # Outages met by this process's requests, logged once per interval.
+    outages: OutageLog = field(default_factory=new_outage_log)
 
     @classmethod
     def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
         engine = create_engine(settings)
         clock = clock or system_clock
+        outages = new_outage_log()
         return cls(
             settings=settings,
             engine=engine,
@@ -53,7 +57,8 @@ class Runtime:
                 clock=clock,
             ),
             clock=clock,
-            rate_limiter=RateLimiter.from_settings(settings, engine, clock),
+            rate_limiter=RateLimiter.from_settings(settings, engine, clock, outages),
+            outages=outages,
         )
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ requests were spread evenly, which errs by at most a fraction of that window's c
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -94,3 +95,17 @@ def lease_size(verdicts: list[Verdict]) -> int:
     """
     remaining = min(verdict.remaining for verdict in verdicts)
     return max(1, min(MAX_LEASE, remaining // LEASE_SHARE))
+
+
+def address_key(address: str) -> str:
+    """What a client address is counted as: the address, or for IPv6 its /64 (one host
+    usually holds a whole /64); an IPv4 address mapped into IPv6 as itself."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

@@ -27,7 +27,7 @@ from app.graphql.access_log import note_client, note_operation
 from app.graphql.context import Context
 from app.graphql.errors import ErrorCode
 from app.graphql.limits import InputShapes, count_tokens
-from app.graphql.rate_limits import rate_limit_refusal
+from app.graphql.rate_limits import anonymous_refusal, rate_limit_refusal
 
 # Integrators send the same few documents all day; these bound what the caches can hold.
 CACHED_DOCUMENTS = 256
@@ -87,8 +87,16 @@ class ValidatedDocumentCache(ValidationCache):
 
 
 class OperationPolicy(SchemaExtension):
-    """The access log's operation and client, the bounds on variables and the rate limits:
-    checked before the variables are coerced; a refused operation runs nothing."""
+    """The token first (a request without a valid one is counted per address, and refused
+    in production, before its document is parsed); then the access log's operation and
+    client, the bounds on variables and the client's rate limits, checked before the
+    variables are coerced: a refused operation runs nothing."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        refusal = await anonymous_refusal(self.execution_context.context)
+        if refusal is not None:
+            raise refusal  # before the document is parsed: Strawberry answers it, no data
+        yield
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context

@@ -18,6 +18,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaEx
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app.graphql.context import Context
 from app.graphql.debts.mutations import DebtMutations
 from app.graphql.debts.queries import DebtQueries
 from app.graphql.imports.mutations import ImportMutations
@@ -25,7 +26,7 @@ from app.graphql.limits import DocumentLimits, limit_rules
 from app.graphql.pipeline import DocumentCache, OperationPolicy, ValidatedDocumentCache
 from app.graphql.scalars import SCALARS
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
-from app.storage.outages import is_outage, outages
+from app.storage.outages import OutageLog, is_outage, new_outage_log
 
 log = logging.getLogger("app.graphql")
 
@@ -67,9 +68,18 @@ class DebtSchema(strawberry.Schema):
                 continue
             original = error.original_error
             if original is not None and is_outage(original):
-                outages.failed("database", original)
+                _outage_log(execution_context).failed("database", original)
             else:
                 log.error("unhandled error in %s", error.path, exc_info=original)
+
+
+# Outages outside any request's runtime (a schema run without the service's context).
+_SPARE_OUTAGE_LOG = new_outage_log()
+
+
+def _outage_log(execution_context: ExecutionContext | None) -> OutageLog:
+    context = execution_context.context if execution_context is not None else None
+    return context.runtime.outages if isinstance(context, Context) else _SPARE_OUTAGE_LOG
 
 
 def build_schema(

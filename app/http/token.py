@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from app.runtime import Runtime
 from app.services.auth import UnknownScopes, authenticate_client, issue_token, parse_scopes
 from app.services.token_throttle import Throttled
-from app.storage.outages import is_outage, outages
+from app.storage.outages import is_outage
 
 _NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -94,7 +94,7 @@ async def token_endpoint(request: Request) -> JSONResponse:
         if not is_outage(error):
             raise  # a bug: Starlette's error handling logs it and answers 500
         attempt.abandoned()
-        outages.failed("database", error)
+        runtime.outages.failed("database", error)
         return _error(
             503, "temporarily_unavailable", "The service is temporarily unavailable; retry shortly"
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,11 +10,16 @@ from sqlalchemy import Select
 
 from app.domain.debts import DebtStatus, IntakePolicy
 from app.services.debts import DebtView
+from app.services.pages import (
+    MAX_PAGE_SIZE,
+    InvalidCursor,
+    PageSizeOutOfRange,
+    cursor_for,
+    public_id_of,
+)
 from app.services.tenants import Tenant
 from app.storage import debts, ids
 from app.storage.db import UnitOfWork, connection_of
-
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +39,12 @@ class DebtPage:
     has_previous_page: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PageSizeOutOfRange:
-    first: int
-    maximum: int = MAX_PAGE_SIZE
-
-
-@dataclass(frozen=True, slots=True)
-class InvalidCursor:
-    """Malformed, unknown or another company's: the three are indistinguishable."""
-
-
 ListDebtsOutcome = DebtPage | PageSizeOutOfRange | InvalidCursor
 
 
 def cursor_of(view: DebtView) -> str:
     """An opaque cursor: it names a debt of the caller's, never a database key."""
-    return base64.urlsafe_b64encode(view.record.public_id.encode()).decode().rstrip("=")
-
-
-def _public_id_of(cursor: str) -> str | None:
-    if not cursor or len(cursor) > 2 * ids.PUBLIC_ID_MAX or not cursor.isascii():
-        return None
-    try:
-        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        return None
-    return ids.lookup_key(ids.DEBT, decoded) or None
+    return cursor_for(view.record.public_id)
 
 
 def _criteria(wanted: DebtFilter) -> debts.DebtCriteria:
@@ -95,7 +77,7 @@ async def list_debts(
         return PageSizeOutOfRange(first)
     after_id = None
     if after is not None:
-        after_id = _public_id_of(after)
+        after_id = public_id_of(after, ids.DEBT)
         if after_id is None:
             return InvalidCursor()
     found = await debts.list_debts(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.domain.rate_limits import Quota, Verdict, WindowCounts, judge, lease_size
-from app.storage.outages import outages
+from app.storage.outages import OutageLog
 from app.storage.rate_limits import (
     CounterStore,
     CountersUnavailable,
@@ -76,8 +76,10 @@ class RateLimiter:
         requests: Quota,
         writes: Quota,
         clock: Callable[[], datetime],
+        outages: OutageLog,
     ) -> None:
         self.store = store
+        self.outages = outages
         self.requests = requests
         self.writes = writes
         self._clock = clock
@@ -85,7 +87,11 @@ class RateLimiter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        clock: Callable[[], datetime],
+        outages: OutageLog,
     ) -> RateLimiter | None:
         if not settings.rate_limits_enabled:
             return None
@@ -105,6 +111,7 @@ class RateLimiter:
             requests=Quota("requests", settings.rate_limit_requests, window),
             writes=Quota("writes", settings.rate_limit_writes, window),
             clock=clock,
+            outages=outages,
         )
 
     async def check(self, client_id: str, *, write: bool) -> RateDecision | CountersDown:
@@ -152,7 +159,7 @@ class RateLimiter:
                     break
                 size = 1  # the block does not fit: count this one request alone
         except CountersUnavailable as error:
-            outages.failed("rate-limit counters", error.__cause__ or error)
+            self.outages.failed("rate-limit counters", error.__cause__ or error)
             return CountersDown(fail_open=self.store.fail_open)
         if not all(verdict.allowed for verdict in verdicts):
             return _decision(quotas, counts, now)

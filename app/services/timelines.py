@@ -9,6 +9,7 @@ from datetime import datetime, time
 from app.domain.errors import FieldError
 from app.domain.scheduling import WorkingCalendar, format_weekdays, parse_weekdays
 from app.domain.timelines import TimelineInput, validate_timeline
+from app.services.pages import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange, public_id_of
 from app.services.tenants import Tenant
 from app.storage import ids, timelines
 from app.storage.db import UnitOfWork, connection_of
@@ -73,9 +74,34 @@ async def create_timeline(
     return TimelineView.of(record)
 
 
-async def list_timelines(work: UnitOfWork, *, tenant: Tenant) -> list[TimelineView]:
-    records = await timelines.timelines_of(await connection_of(work), company_id=tenant.id)
-    return [TimelineView.of(record) for record in records]
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    timelines: list[TimelineView]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+async def list_timelines(
+    work: UnitOfWork, *, tenant: Tenant, first: int = MAX_PAGE_SIZE, after: str | None = None
+) -> TimelinePage | PageSizeOutOfRange | InvalidCursor:
+    """Up to `first` of the company's timelines, oldest first, after the cursor if given."""
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        return PageSizeOutOfRange(first)
+    after_id = None
+    if after is not None:
+        after_id = public_id_of(after, ids.TIMELINE)
+        if after_id is None:
+            return InvalidCursor()
+    found = await timelines.timelines_of(
+        await connection_of(work), company_id=tenant.id, limit=first, after=after_id
+    )
+    if found is None:
+        return InvalidCursor()
+    return TimelinePage(
+        [TimelineView.of(record) for record in found.timelines],
+        has_next_page=found.has_more,
+        has_previous_page=found.has_before,
+    )
 
 
 async def find_usable_timelines(

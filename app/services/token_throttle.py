@@ -13,12 +13,11 @@ hopeless anyway.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.rate_limits import Quota, WindowCounts, judge
+from app.domain.rate_limits import Quota, WindowCounts, address_key, judge
 from app.storage import ids
 
 # Past this many keys, those of windows gone by are dropped (all of them, if that frees
@@ -66,7 +65,7 @@ class TokenThrottle:
 
     def admit(self, client_id: str, address: str) -> Attempt | Throttled:
         """Let an attempt through (counted as failed until told otherwise), or refuse it."""
-        source = _address_key(address)
+        source = address_key(address)
         # Text that cannot be a client id shares one key per address: it never succeeds.
         pair: _Key = ("client", ids.lookup_key(ids.CLIENT, client_id), source)
         by_address: _Key = ("address", source)
@@ -108,16 +107,3 @@ class TokenThrottle:
             del self._counts[key]
         if len(self._counts) > _MAX_KEYS // 2:
             self._counts.clear()
-
-
-def _address_key(address: str) -> str:
-    """The address, or for IPv6 its /64: one host usually holds a whole /64."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)

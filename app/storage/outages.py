@@ -95,4 +95,5 @@ class OutageLog:
         self._since[what] = now
 
 
-outages = OutageLog(logging.getLogger("app.outages"))
+def new_outage_log() -> OutageLog:
+    return OutageLog(logging.getLogger("app.outages"))

@@ -73,10 +73,29 @@ async def insert_timeline(
     )
 
 
-async def timelines_of(connection: AsyncConnection, *, company_id: int) -> list[TimelineRecord]:
-    """The company's timelines, oldest first."""
-    statement = select(*_COLUMNS).where(_C.company_id == company_id).order_by(_C.id)
-    return [TimelineRecord(*row) for row in await connection.execute(statement)]
+@dataclass(frozen=True, slots=True)
+class TimelineSlice:
+    timelines: list[TimelineRecord]
+    has_more: bool  # more timelines follow the slice
+    has_before: bool  # timelines come before the `after` one
+
+
+async def timelines_of(
+    connection: AsyncConnection, *, company_id: int, limit: int, after: str | None = None
+) -> TimelineSlice | None:
+    """Up to `limit` of the company's timelines, oldest first, after the one whose public id
+    is `after`; None when `after` is not one of the company's timelines."""
+    criteria = [_C.company_id == company_id]
+    if after is not None:
+        position = await connection.scalar(
+            select(_C.id).where(_C.public_id == after, _C.company_id == company_id)
+        )
+        if position is None:
+            return None
+        criteria.append(_C.id > position)
+    statement = select(*_COLUMNS).where(*criteria).order_by(_C.id).limit(limit + 1)
+    rows = [TimelineRecord(*row) for row in await connection.execute(statement)]
+    return TimelineSlice(rows[:limit], has_more=len(rows) > limit, has_before=after is not None)
 
 
 async def active_timelines(

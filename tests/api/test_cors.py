@@ -82,7 +82,7 @@ async def test_a_browser_can_read_the_rate_limit_headers(
     api = await Api.for_new_company(cors_http, runtime)
     response = await cors_http.post(
         "/graphql",
-        json={"query": "{ timelines { id } }"},
+        json={"query": "{ timelines { edges { node { id } } } }"},
         headers={"Origin": ALLOWED, "Authorization": f"Bearer {api.token}"},
     )
 

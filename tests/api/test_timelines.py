@@ -192,6 +192,69 @@ async def test_timelines_list_only_the_callers_company(api: Api) -> None:
     assert [t["id"] for t in await list_timelines(other)] == [theirs]
 
 
+PAGE = """
+query Page($first: Int!, $after: String) {
+  timelines(first: $first, after: $after) {
+    edges { cursor node { id } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def test_timelines_come_in_pages_oldest_first(api: Api) -> None:
+    created = [await timeline_id(api, name=f"T{i}") for i in range(5)]
+    seen: list[str] = []
+    after = None
+    pages = []
+    while True:
+        body = await api.gql(PAGE, {"first": 2, "after": after})
+        page = body["data"]["timelines"]
+        pages.append(len(page["edges"]))
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert pages == [2, 2, 1]
+    assert seen == created
+
+
+@pytest.mark.parametrize(
+    ("first", "after", "argument"),
+    [(101, None, "first"), (-1, None, "first"), (2, "not-a-cursor", "after")],
+)
+async def test_a_bad_page_request_is_a_bad_argument(
+    api: Api, first: int, after: str | None, argument: str
+) -> None:
+    body = await api.gql(PAGE, {"first": first, "after": after})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert error["extensions"]["argument"] == argument
+
+
+async def test_another_companys_cursor_is_no_cursor_here(api: Api) -> None:
+    other = await Api.for_new_company(api.http, api.runtime)
+    await timeline_id(other, name="Theirs")
+    their_page = (await other.gql(PAGE, {"first": 1}))["data"]["timelines"]
+    body = await api.gql(PAGE, {"first": 1, "after": their_page["pageInfo"]["endCursor"]})
+    assert body["errors"][0]["extensions"]["argument"] == "after"
+
+
+async def test_an_empty_page_has_no_cursors(api: Api) -> None:
+    page = (await api.gql(PAGE, {"first": 0}))["data"]["timelines"]
+    assert page == {
+        "edges": [],
+        "pageInfo": {
+            "hasNextPage": False,
+            "hasPreviousPage": False,
+            "startCursor": None,
+            "endCursor": None,
+        },
+    }
+
+
 async def test_timeline_ids_are_opaque_and_unrelated(api: Api) -> None:
     first, second = await timeline_id(api), await timeline_id(api)
     for identifier in (first, second):
@@ -250,7 +313,7 @@ async def test_timelines_needs_timelines_read(api: Api) -> None:
 
     reader = await token_with(api, "timelines:read")
     body = await api.gql(TIMELINES, token=reader)
-    assert len(body["data"]["timelines"]) == 1
+    assert len(body["data"]["timelines"]["edges"]) == 1
 
 
 # --- timelineId on createDebt ----------------------------------------------------------------

@@ -243,8 +243,9 @@ async def test_generated_client_creates_and_lists_timelines(
     assert isinstance(refused, package.create_timeline.CreateTimelineCreateTimelineValidationError)
     assert [error.field for error in refused.fields] == ["name"]
 
-    listed = (await timelines.timelines()).timelines
-    assert [timeline.id for timeline in listed] == [created.id]
+    page = (await timelines.timelines()).timelines
+    assert [edge.node.id for edge in page.edges] == [created.id]
+    assert page.page_info.has_next_page is False
 
 
 async def test_generated_client_raises_graphql_errors_for_auth_failures(

@@ -15,7 +15,7 @@ from tests.utils.api import CREATE_DEBT, VALID_DEBT
 from tests.utils.clock import Clock
 
 WINDOW = 60
-READ = "{ timelines { id } }"
+READ = "{ timelines { edges { node { id } } } }"
 
 
 @pytest.fixture

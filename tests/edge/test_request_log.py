@@ -33,9 +33,9 @@ SECRETS = [
 
 
 async def test_one_json_line_per_request_with_what_happened(reader: Api, logs: LogLines) -> None:
-    await reader.gql("query Mine { timelines { id } }")
+    await reader.gql("query Mine { timelines { edges { node { id } } } }")
     await reader.gql("query Bad { timelines { nope } }")
-    await reader.gql("query Anonymous { timelines { id } }", token=None)
+    await reader.gql("query Anonymous { timelines { edges { node { id } } } }", token=None)
     await reader.http.post("/graphql", content=b"{", headers={"Content-Type": "application/json"})
 
     ok, invalid, anonymous, malformed = logs.access()

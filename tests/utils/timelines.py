@@ -20,7 +20,14 @@ mutation CreateTimeline($input: CreateTimelineInput!) {{
 }}
 """
 
-TIMELINES = f"query Timelines {{ timelines {{ {TIMELINE_FIELDS} }} }}"
+TIMELINES = f"""
+query Timelines($first: Int! = 100, $after: String) {{
+  timelines(first: $first, after: $after) {{
+    edges {{ cursor node {{ {TIMELINE_FIELDS} }} }}
+    pageInfo {{ hasNextPage hasPreviousPage endCursor }}
+  }}
+}}
+"""
 
 
 async def create_timeline(api: Api, **fields: Any) -> dict[str, Any]:
@@ -39,7 +46,9 @@ async def timeline_id(api: Api, **fields: Any) -> str:
 
 
 async def list_timelines(api: Api) -> list[dict[str, Any]]:
+    """Every timeline of the company, oldest first (one page of up to 100)."""
     body = await api.gql(TIMELINES)
     assert "errors" not in body, body
-    listed: list[dict[str, Any]] = body["data"]["timelines"]
-    return listed
+    page = body["data"]["timelines"]
+    assert page["pageInfo"]["hasNextPage"] is False, "more than a page: page through them"
+    return [edge["node"] for edge in page["edges"]]

@@ -9,6 +9,7 @@ import strawberry
 from app.domain import debts
 from app.graphql.debts.types import Debt
 from app.graphql.enums import DebtStatus
+from app.graphql.pages import PageInfo
 from app.services.debt_listing import DebtFilter, DebtPage, cursor_of
 
 
@@ -44,21 +45,6 @@ class DebtEdge:
     node: Debt = strawberry.field(description="The debt.")
 
 
-@strawberry.type(description="Where a page stands in the whole listing.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether more debts follow this page.")
-    has_previous_page: bool = strawberry.field(
-        description="Whether debts matching the filter come before this page's `after` cursor."
-    )
-    start_cursor: str | None = strawberry.field(
-        description="Cursor of the first edge; null when the page is empty."
-    )
-    end_cursor: str | None = strawberry.field(
-        description="Cursor of the last edge, to pass as `after` for the next page; "
-        "null when the page is empty."
-    )
-
-
 @strawberry.type(description="A page of your debts, newest first (Relay cursor connection).")
 class DebtConnection:
     edges: list[DebtEdge] = strawberry.field(description="The debts of this page, in order.")
@@ -68,11 +54,5 @@ class DebtConnection:
     def of(cls, page: DebtPage) -> DebtConnection:
         edges = [DebtEdge(cursor=cursor_of(view), node=Debt.of(view)) for view in page.debts]
         return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            edges=edges, page_info=PageInfo.of(edges, page.has_next_page, page.has_previous_page)
         )

@@ -11,8 +11,9 @@ from app.graphql.debts.listing import DebtConnection, DebtFilterInput
 from app.graphql.debts.types import Debt
 from app.graphql.errors import bad_argument
 from app.graphql.permissions import authorize
-from app.services.debt_listing import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange, list_debts
+from app.services.debt_listing import list_debts
 from app.services.debts import find_debt
+from app.services.pages import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange
 from app.services.tenants import Scope
 
 

@@ -8,8 +8,15 @@ import strawberry
 
 from app.graphql.common import ValidationError
 from app.graphql.context import Info
+from app.graphql.errors import bad_argument
 from app.graphql.permissions import authorize
-from app.graphql.timelines.types import CreateTimelineInput, CreateTimelineResult, Timeline
+from app.graphql.timelines.types import (
+    CreateTimelineInput,
+    CreateTimelineResult,
+    Timeline,
+    TimelineConnection,
+)
+from app.services.pages import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange
 from app.services.tenants import Scope
 from app.services.timelines import create_timeline, list_timelines
 
@@ -36,10 +43,28 @@ class TimelineMutations:
 @strawberry.type
 class TimelineQueries:
     @strawberry.field(
-        description="Your company's timelines, oldest first. Requires timelines:read."
+        description="A page of your company's timelines, oldest first. Requires timelines:read."
     )
-    async def timelines(self, info: Info) -> list[Timeline]:
+    async def timelines(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
+        ] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="endCursor of the previous page; omit for the first."),
+        ] = None,
+    ) -> TimelineConnection:
         caller = await authorize(info, Scope.TIMELINES_READ)
         async with info.context.runtime.sessions() as session:
-            views = await list_timelines(session, tenant=caller.tenant)
-        return [Timeline.of(view) for view in views]
+            outcome = await list_timelines(session, tenant=caller.tenant, first=first, after=after)
+        if isinstance(outcome, PageSizeOutOfRange):
+            raise bad_argument(
+                "first",
+                f"first must be between 0 and {outcome.maximum}, got {outcome.first}",
+                maximum=outcome.maximum,
+            )
+        if isinstance(outcome, InvalidCursor):
+            raise bad_argument("after", "after is not a cursor of your timelines listing")
+        return TimelineConnection.of(outcome)

@@ -11,7 +11,9 @@ import strawberry
 from app.domain.scheduling import WEEKDAY_NAMES
 from app.domain.timelines import TimelineInput
 from app.graphql.common import ValidationError
-from app.services.timelines import TimelineView
+from app.graphql.pages import PageInfo
+from app.services.pages import cursor_for
+from app.services.timelines import TimelinePage, TimelineView
 
 
 @strawberry.enum(description="A day of the week.")
@@ -94,3 +96,29 @@ CreateTimelineResult = Annotated[
     Timeline | ValidationError,
     strawberry.union("CreateTimelineResult", description="The new Timeline, or why not."),
 ]
+
+
+@strawberry.type(description="One timeline of a page, with the cursor that points at it.")
+class TimelineEdge:
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` to list the timelines that follow this one."
+    )
+    node: Timeline = strawberry.field(description="The timeline.")
+
+
+@strawberry.type(description="A page of your timelines, oldest first (Relay cursor connection).")
+class TimelineConnection:
+    edges: list[TimelineEdge] = strawberry.field(
+        description="The timelines of this page, in order."
+    )
+    page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
+
+    @classmethod
+    def of(cls, page: TimelinePage) -> TimelineConnection:
+        edges = [
+            TimelineEdge(cursor=cursor_for(view.id), node=Timeline.of(view))
+            for view in page.timelines
+        ]
+        return cls(
+            edges=edges, page_info=PageInfo.of(edges, page.has_next_page, page.has_previous_page)
+        )
