@@ -6,6 +6,21 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import strawberry
+from graphql import GraphQLError
+
+from app.graphql.errors import bad_argument
+from app.services.pages import InvalidCursor, PageSizeOutOfRange
+
+
+def refused_page(refusal: PageSizeOutOfRange | InvalidCursor, listing: str) -> GraphQLError:
+    """The BAD_REQUEST error for a page size out of range or a cursor of no item of yours."""
+    if isinstance(refusal, PageSizeOutOfRange):
+        return bad_argument(
+            "first",
+            f"first must be between 0 and {refusal.maximum}, got {refusal.first}",
+            maximum=refusal.maximum,
+        )
+    return bad_argument("after", f"after is not a cursor of your {listing} listing")
 
 
 class Edge(Protocol):

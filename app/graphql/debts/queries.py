@@ -9,7 +9,7 @@ import strawberry
 from app.graphql.context import Info
 from app.graphql.debts.listing import DebtConnection, DebtFilterInput
 from app.graphql.debts.types import Debt
-from app.graphql.errors import bad_argument
+from app.graphql.pages import refused_page
 from app.graphql.permissions import authorize
 from app.services.debt_listing import list_debts
 from app.services.debts import find_debt
@@ -65,12 +65,6 @@ class DebtQueries:
                 after=after,
                 wanted=filter.to_service() if filter else None,
             )
-        if isinstance(outcome, PageSizeOutOfRange):
-            raise bad_argument(
-                "first",
-                f"first must be between 0 and {outcome.maximum}, got {outcome.first}",
-                maximum=outcome.maximum,
-            )
-        if isinstance(outcome, InvalidCursor):
-            raise bad_argument("after", "after is not a cursor of your debts listing")
+        if isinstance(outcome, PageSizeOutOfRange | InvalidCursor):
+            raise refused_page(outcome, "debts")
         return DebtConnection.of(outcome)

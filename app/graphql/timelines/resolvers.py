@@ -8,7 +8,7 @@ import strawberry
 
 from app.graphql.common import ValidationError
 from app.graphql.context import Info
-from app.graphql.errors import bad_argument
+from app.graphql.pages import refused_page
 from app.graphql.permissions import authorize
 from app.graphql.timelines.types import (
     CreateTimelineInput,
@@ -59,12 +59,6 @@ class TimelineQueries:
         caller = await authorize(info, Scope.TIMELINES_READ)
         async with info.context.runtime.sessions() as session:
             outcome = await list_timelines(session, tenant=caller.tenant, first=first, after=after)
-        if isinstance(outcome, PageSizeOutOfRange):
-            raise bad_argument(
-                "first",
-                f"first must be between 0 and {outcome.maximum}, got {outcome.first}",
-                maximum=outcome.maximum,
-            )
-        if isinstance(outcome, InvalidCursor):
-            raise bad_argument("after", "after is not a cursor of your timelines listing")
+        if isinstance(outcome, PageSizeOutOfRange | InvalidCursor):
+            raise refused_page(outcome, "timelines")
         return TimelineConnection.of(outcome)
