@@ -2,8 +2,9 @@
 
 - DocumentCache and ValidatedDocumentCache: Strawberry's parser and validation caches,
   holding only documents small enough that a client cannot fill a worker's memory with them.
-- OperationPolicy: the access log's operation and client, and the rate limits, counted
-  after validation and before anything runs.
+- OperationPolicy: the token first (a request without a valid one is counted per address,
+  and in production refused before parsing); the access log's operation and client; the
+  bounds on variables and the client's rate limits, checked before anything is coerced.
 """
 
 from __future__ import annotations
@@ -87,10 +88,7 @@ class ValidatedDocumentCache(ValidationCache):
 
 
 class OperationPolicy(SchemaExtension):
-    """The token first (a request without a valid one is counted per address, and refused
-    in production, before its document is parsed); then the access log's operation and
-    client, the bounds on variables and the client's rate limits, checked before the
-    variables are coerced: a refused operation runs nothing."""
+    """A refused operation runs nothing and writes nothing (see the module's docstring)."""
 
     async def on_operation(self) -> AsyncIterator[None]:
         refusal = await anonymous_refusal(self.execution_context.context)
