@@ -46,6 +46,7 @@ class DebtMutations:
             raw=input.to_domain(),
             policy=runtime.settings.intake_policy,
             clock=runtime.clock,
+            actor=caller.client_id,
             idempotency_key=idempotency_key,
             key_policy=runtime.settings.key_policy,
         )
