@@ -72,7 +72,7 @@ async def raw_rows_of(api: Api) -> str:
     that belong to none), as text: the database as anyone reading it would see it."""
     async with api.runtime.engine.connect() as connection:
         company_key = await connection.scalar(
-            select(Company.id).where(col(Company.public_id) == api.company_id)
+            select(col(Company.id)).where(col(Company.public_id) == api.company_id)
         )
         dump = []
         for table in SQLModel.metadata.sorted_tables:
@@ -121,7 +121,7 @@ async def test_erasure_leaves_no_personal_value_in_any_row(api: Api) -> None:
     async with api.runtime.engine.connect() as connection:
         digests = (
             await connection.scalars(
-                select(IdempotencyKey.fingerprint).where(
+                select(col(IdempotencyKey.fingerprint)).where(
                     col(IdempotencyKey.key).in_(["erase-me", "erase-batch"])
                 )
             )
