@@ -450,8 +450,12 @@ _READ_FOR_CHANGE = select(
 async def find_debt_for_change(
     connection: AsyncConnection, *, company_id: int | None, public_id: str
 ) -> DebtRow | None:
-    """The debt with that public id, of that company (None: any company, for operators)."""
-    statement = _READ_FOR_CHANGE.where(_DEBT.public_id == ids.lookup_key(ids.DEBT, public_id))
+    """The debt with that public id, of that company (None: any company, for operators),
+    its row locked until the transaction ends where the database can (PostgreSQL): a
+    concurrent change of the same debt waits, then reads what this one wrote."""
+    statement = _READ_FOR_CHANGE.where(
+        _DEBT.public_id == ids.lookup_key(ids.DEBT, public_id)
+    ).with_for_update(of=DEBT_TABLE)
     if company_id is not None:
         statement = statement.where(_DEBT.company_id == company_id)
     row = (await connection.execute(statement)).first()
