@@ -50,6 +50,9 @@ class Destination:
         )
 
 
+EVENTS_PAGE_SIZE = 20
+
+
 @strawberry.type(description="A debt registered for amicable collection.")
 class Debt:
     id: strawberry.ID = strawberry.field(description="Opaque, non-enumerable identifier.")
@@ -120,8 +123,9 @@ class Debt:
         self,
         info: Info,
         first: Annotated[
-            int, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
-        ] = 20,
+            int | None,
+            strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}; null means 20."),
+        ] = EVENTS_PAGE_SIZE,
         after: Annotated[
             str | None,
             strawberry.argument(description="endCursor of the previous page; omit for the first."),
@@ -134,7 +138,11 @@ class Debt:
             raise unauthenticated()
         async with info.context.runtime.sessions() as session:
             outcome = await list_debt_events(
-                session, tenant=caller.tenant, debt_id=self.id, first=first, after=after
+                session,
+                tenant=caller.tenant,
+                debt_id=self.id,
+                first=EVENTS_PAGE_SIZE if first is None else first,
+                after=after,
             )
         if isinstance(outcome, PageSizeOutOfRange):
             raise bad_argument(
