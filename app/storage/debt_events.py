@@ -71,12 +71,37 @@ async def insert_event(connection: AsyncConnection, *, debt_key: int, event: Eve
 async def insert_events(
     connection: AsyncConnection, events: Sequence[tuple[int, EventRecord]]
 ) -> None:
-    """Many events (debt key, event) in the connection's transaction: one executemany."""
-    if events:
+    """Many events (debt key, event) in the connection's transaction: one COPY on
+    PostgreSQL (as the batch's debts), else one executemany."""
+    if not events:
+        return
+    if connection.dialect.name != "postgresql" or len(events) == 1:
         await connection.execute(
             insert(EVENT_TABLE),
             [{"debt_id": debt_key, **event_values(event)} for debt_key, event in events],
         )
+        return
+    names = ["debt_id", *EVENT_COLUMNS]
+    # Each value through its column type's bind conversion (UTC instants, JSON text), as
+    # SQLAlchemy's own execution would do it.
+    processors = [
+        EVENT_TABLE.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        for name in names
+    ]
+    rows = [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip(
+                (debt_key, *(getattr(event, name) for name in EVENT_COLUMNS)),
+                processors,
+                strict=True,
+            )
+        )
+        for debt_key, event in events
+    ]
+    raw = await connection.get_raw_connection()  # the same connection, inside its transaction
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(EVENT_TABLE.name, records=rows, columns=names)
 
 
 _COLUMNS = [EVENT_TABLE.c[name] for name in EVENT_COLUMNS]

@@ -72,7 +72,9 @@ async def test_batch_import_records_a_created_event_per_debt(api: Api) -> None:
     for item in created:
         debt = await events_of(api, item["debt"]["id"])
         [edge] = debt["events"]["edges"]
-        assert edge["node"]["type"] == "CREATED" and edge["node"]["version"] == 1
+        node = edge["node"]
+        assert (node["type"], node["version"], node["changes"]) == ("CREATED", 1, [])
+        assert node["actor"].startswith("cl_") and node["at"]
 
 
 async def test_events_of_another_debt_or_a_bad_cursor_are_refused(api: Api) -> None:
