@@ -443,7 +443,7 @@ async def erase_debt(
 ) -> StoredDebt | DebtNotFound:
     """Erase the debtor's personal data for good: from the row, its past events, and the
     idempotency keys of the writes that created it. Erasing again changes nothing."""
-    while True:  # only a concurrent change of the debt makes this read again
+    for _ in range(_ATTEMPTS):  # only a concurrent change of the debt makes this read again
         now = clock()
         async with engine.begin() as connection:
             row = await debts.find_debt_for_change(
@@ -469,3 +469,4 @@ async def erase_debt(
             if written is not None:
                 return written
             # Another change got in first: read again (what was scrubbed stays scrubbed).
+    raise RuntimeError(f"debt {public_id} kept changing while it was being erased")

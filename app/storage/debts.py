@@ -203,9 +203,10 @@ async def insert_debt_with_event(
         await connection.exec_driver_sql(created.statement, created.values(record, event))
         return
     await insert_debt(connection, record)
-    key = await connection.scalar(select(_DEBT.id).where(_DEBT.public_id == record.public_id))
-    assert key is not None  # inserted just above, in this transaction
-    await debt_events.insert_event(connection, debt_key=key, event=event)
+    key = select(_DEBT.id).where(_DEBT.public_id == record.public_id).scalar_subquery()
+    await connection.execute(
+        insert(EVENT_TABLE).values(debt_id=key, **debt_events.event_values(event))
+    )
 
 
 async def insert_debts_with_events(
