@@ -432,6 +432,9 @@ def erased(record: DebtRecord, *, now: datetime) -> DebtRecord:
         metadata=None,
         payment_link=None,
         destination_country=None,
+        # Not in SPEC's lists either way: free text about the collection, which may name the
+        # debtor, so it goes too.
+        summary=None,
         status=DebtStatus.ARCHIVED.value,
         held_from_status=None,
         erased_at=now,
