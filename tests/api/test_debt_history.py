@@ -18,6 +18,12 @@ query Events($id: ID!, $first: Int, $after: String) {
 }
 """
 
+UPDATE_REFERENCE = """
+mutation($id: ID!, $internalId: String) {
+  updateDebt(id: $id, input: {internalId: $internalId}) { __typename }
+}
+"""
+
 CREATE_DEBTS = """
 mutation CreateDebts($input: CreateDebtsInput!) {
   createDebts(input: $input) {
@@ -88,3 +94,23 @@ async def test_events_of_another_debt_or_a_bad_cursor_are_refused(api: Api) -> N
         assert error["extensions"]["argument"] == "after"
     body = await api.gql(EVENTS, {"id": mine["id"], "first": 101})
     assert body["errors"][0]["extensions"]["argument"] == "first"
+
+
+async def test_events_are_paged_newest_first(api: Api) -> None:
+    created = await api.create_debt(VALID_DEBT)
+    for reference in ("INT-1", "INT-2", "INT-3"):
+        body = await api.gql(UPDATE_REFERENCE, {"id": created["id"], "internalId": reference})
+        assert body["data"]["updateDebt"]["__typename"] == "Debt", body
+    first = (await events_of(api, created["id"], first=2))["events"]
+    assert [edge["node"]["version"] for edge in first["edges"]] == [4, 3]
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert first["pageInfo"]["hasPreviousPage"] is False
+    rest = (await events_of(api, created["id"], first=2, after=first["pageInfo"]["endCursor"]))[
+        "events"
+    ]
+    assert [edge["node"]["version"] for edge in rest["edges"]] == [2, 1]
+    assert [edge["node"]["type"] for edge in rest["edges"]] == ["UPDATED", "CREATED"]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    assert rest["pageInfo"]["hasPreviousPage"] is True
+    [latest] = first["edges"][:1]
+    assert latest["node"]["changes"] == [{"field": "internalId", "from": "INT-2", "to": "INT-3"}]
