@@ -1,4 +1,4 @@
-"""Operator commands (`debt-api ...`): serve, migrate, and create companies, clients, timelines."""
+"""Operator commands (`debt-api ...`): serve, migrate, tenants, timelines, debt statuses."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import InsecureSettings, Settings
+from app.domain.debts import DebtStatus
 from app.domain.errors import FieldError
 from app.domain.timelines import TimelineInput
 from app.graphql.graphiql import (
@@ -31,9 +32,12 @@ from app.logs import logging_config
 from app.runtime import Runtime
 from app.services.auth import UnknownScopes, create_client, parse_scopes
 from app.services.companies import create_company, find_company_key
+from app.services.debt_changes import OPERATOR, change_debt_status
+from app.services.debts import ValidationFailed
 from app.services.idempotency import purge_expired_keys
 from app.services.timelines import create_timeline
 from app.storage.db import create_engine, migrate, session_factory
+from app.storage.debts import StoredDebt
 
 _PURGE_BATCH = 1000
 # How long a stopping worker lets the requests in flight finish before it cancels them.
@@ -99,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     timeline.add_argument("--start-time", default="09:00", help="daily start, HH:MM")
     timeline.add_argument("--inactive", action="store_true", help="create it inactive")
+
+    status = commands.add_parser(
+        "set-debt-status",
+        help="set a debt's status as the collection workflow does (any status; the event's "
+        'actor is "operator")',
+    )
+    status.add_argument("--debt", required=True, help="debt id (debt_...)")
+    status.add_argument("--status", required=True, choices=[s.value for s in DebtStatus])
+    status.add_argument("--reason", default=None, help="kept on the event, at most 500 characters")
     return parser
 
 
@@ -211,7 +224,34 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
             return {"timeline_id": created.id, "company_id": args.company, "name": created.name}
 
         return asyncio.run(_with_session(settings, timeline))
+    if args.command == "set-debt-status":
+        return asyncio.run(_set_debt_status(settings, args))
     return None
+
+
+async def _set_debt_status(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    engine: AsyncEngine = create_engine(settings)
+    try:
+        await migrate(engine)
+        outcome = await change_debt_status(
+            engine,
+            company_id=None,  # the operator acts for every company
+            actor=OPERATOR,
+            public_id=args.debt,
+            target=DebtStatus(args.status),
+            reason=args.reason,
+            expected_version=None,
+            transitions=None,  # any status: the workflow's own transitions
+            clock=lambda: datetime.now(UTC),
+        )
+    finally:
+        await engine.dispose()
+    if isinstance(outcome, ValidationFailed):
+        raise _refused(outcome.errors)
+    if not isinstance(outcome, StoredDebt):
+        raise CommandFailed(f'no debt with id "{args.debt}"')
+    debt = outcome.record
+    return {"id": debt.public_id, "status": debt.status, "version": debt.version}
 
 
 async def _migrated(_session: AsyncSession) -> dict[str, Any]:

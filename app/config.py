@@ -18,6 +18,7 @@ from app.domain.debts import IntakePolicy
 from app.domain.destinations import load_price_table
 from app.domain.idempotency import DEFAULT_RETENTION, KeyPolicy
 from app.domain.money import default_supported_currencies, iso_currency_codes
+from app.domain.statuses import TransitionTable, load_transition_table
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
 SECRET_KEY_MIN_BYTES = 32
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
         "", description="comma-separated ISO 4217 codes; empty means the default set"
     )
     price_table_path: Path | None = None
+    status_transitions_path: Path | None = None
     # OWASP's argon2id profile; secrets are random 256-bit strings, so this is ample.
     client_secret_hash_memory_kib: int = Field(19456, ge=8)
     client_secret_hash_time_cost: int = Field(2, ge=1)
@@ -163,6 +165,21 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot read the price table: {error}") from None
         return value
 
+    @field_validator("status_transitions_path", mode="before")
+    @classmethod
+    def _blank_means_packaged_transitions(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("status_transitions_path")
+    @classmethod
+    def _readable_transitions(cls, value: Path | None) -> Path | None:
+        # Read once here so a broken table stops the start instead of failing changes later.
+        try:
+            load_transition_table(value)
+        except OSError as error:
+            raise ValueError(f"cannot read the status transitions: {error}") from None
+        return value
+
     @field_validator("cors_allowed_origins")
     @classmethod
     def _exact_origins(cls, value: str) -> str:
@@ -207,6 +224,10 @@ class Settings(BaseSettings):
             supported_currencies=configured or default_supported_currencies(),
             prices=load_price_table(self.price_table_path),
         )
+
+    @cached_property
+    def status_transitions(self) -> TransitionTable:
+        return load_transition_table(self.status_transitions_path)
 
     @cached_property
     def secret_hasher(self) -> PasswordHasher:

@@ -20,12 +20,46 @@ from app.graphql.schema import schema
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
 VENDORED_CONTRACT = Path(__file__).parent / "contract" / "contract.graphql"
+# The second part (SPEC sections 11 and 12), which extends the first.
+SHARED_AFTER_INTAKE = ROOT.parent / "shared" / "contract" / "after-intake.graphql"
+VENDORED_AFTER_INTAKE = Path(__file__).parent / "contract" / "after-intake.graphql"
+# Section 12's webhooks (issue 16) are not built yet: their names are left out of the check
+# until they are, and nothing else is. Delete each name here as its part lands.
+NOT_YET_BUILT_TYPES = frozenset(
+    {
+        "WebhookEventType",
+        "WebhookDeliveryStatus",
+        "WebhookEndpoint",
+        "WebhookEndpointWithSecret",
+        "WebhookDelivery",
+        "WebhookDeliveryEdge",
+        "WebhookDeliveryConnection",
+        "CreateWebhookEndpointResult",
+        "UpdateWebhookEndpointResult",
+        "RotateWebhookSecretResult",
+        "WebhookEndpointNotFound",
+    }
+)
+NOT_YET_BUILT_FIELDS = frozenset(
+    {
+        "Mutation.createWebhookEndpoint",
+        "Mutation.updateWebhookEndpoint",
+        "Mutation.deleteWebhookEndpoint",
+        "Mutation.rotateWebhookSecret",
+        "Mutation.redeliverWebhookEvent",
+        "Query.webhookEndpoints",
+        "Query.webhookDeliveries",
+        "ValidationCode.LIMIT_REACHED",  # the limit of webhook endpoints
+    }
+)
 EXPORT_COMMAND = "strawberry export-schema app.graphql.schema:schema --output schema.graphql"
 
 
 def contract() -> GraphQLSchema:
-    path = SHARED_CONTRACT if SHARED_CONTRACT.exists() else VENDORED_CONTRACT
-    return build_schema(path.read_text())
+    """Both parts of the contract, read together as one schema."""
+    first = SHARED_CONTRACT if SHARED_CONTRACT.exists() else VENDORED_CONTRACT
+    second = SHARED_AFTER_INTAKE if SHARED_AFTER_INTAKE.exists() else VENDORED_AFTER_INTAKE
+    return build_schema(first.read_text() + "\n" + second.read_text())
 
 
 def ours() -> GraphQLSchema:
@@ -43,26 +77,41 @@ def test_vendored_contract_copy_is_current() -> None:
     if not SHARED_CONTRACT.exists():
         pytest.skip("shared/contract is not beside this checkout; the vendored copy is used")
     assert VENDORED_CONTRACT.read_text() == SHARED_CONTRACT.read_text()
+    assert VENDORED_AFTER_INTAKE.read_text() == SHARED_AFTER_INTAKE.read_text()
+
+
+def test_the_second_part_of_the_contract_is_read() -> None:
+    types = contract().type_map
+    assert "UpdateDebtInput" in types and "INVALID_VALUE" in types["ValidationCode"].values  # type: ignore[attr-defined]
+    assert "updateDebt" in contract().mutation_type.fields  # type: ignore[union-attr]
 
 
 def _fields(type_: object) -> dict[str, object]:
     return dict(getattr(type_, "fields", {}))
 
 
-@pytest.mark.parametrize("name", sorted(n for n in contract().type_map if not n.startswith("__")))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n for n in contract().type_map if not n.startswith("__") and n not in NOT_YET_BUILT_TYPES
+    ),
+)
 def test_schema_contains_the_contract_type(name: str) -> None:
     expected, actual = contract().type_map[name], ours().type_map.get(name)
     assert actual is not None, f"{name} is missing"
     assert type(actual) is type(expected), f"{name} is a {type(actual).__name__}"
     if isinstance(expected, GraphQLEnumType):
         assert isinstance(actual, GraphQLEnumType)
-        assert set(expected.values) <= set(actual.values), name
+        wanted = {v for v in expected.values if f"{name}.{v}" not in NOT_YET_BUILT_FIELDS}
+        assert wanted <= set(actual.values), name
     if isinstance(expected, GraphQLUnionType):
         assert isinstance(actual, GraphQLUnionType)
         assert {t.name for t in expected.types} == {t.name for t in actual.types}, name
     if isinstance(expected, GraphQLObjectType | GraphQLInterfaceType):
         assert isinstance(actual, GraphQLObjectType | GraphQLInterfaceType)
         for field_name, field in expected.fields.items():
+            if f"{name}.{field_name}" in NOT_YET_BUILT_FIELDS:
+                continue
             mine = actual.fields.get(field_name)
             assert mine is not None, f"{name}.{field_name} is missing"
             assert str(mine.type) == str(field.type), f"{name}.{field_name}: {mine.type}"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from app.domain import debts, destinations, errors, scheduling
+from app.domain import debts, destinations, errors, history, scheduling
 
 
 def mirror_enum(
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # to the type checker the mirrors are the domain enums they c
     from app.domain.debts import DebtStatus as DebtStatus
     from app.domain.destinations import DestinationTier as DestinationTier
     from app.domain.errors import ValidationCode as ValidationCode
+    from app.domain.history import DebtEventType as DebtEventType
     from app.domain.scheduling import TimelineStartMode as TimelineStartMode
 else:
     Civility = mirror_enum(
@@ -47,6 +48,16 @@ else:
             "ON_HOLD": "Collection is paused.",
             "FAILED": "Collection ended without payment.",
             "ARCHIVED": "Closed and kept for the record.",
+        },
+    )
+    DebtEventType = mirror_enum(
+        history.DebtEventType,
+        description="What kind of change an event of a debt's history records.",
+        values={
+            "CREATED": "The debt was registered (createDebt or createDebts).",
+            "UPDATED": "Fields of the debt were changed (updateDebt).",
+            "STATUS_CHANGED": "The debt's status changed (changeDebtStatus, or the workflow).",
+            "ERASED": "The debtor's personal data was erased (eraseDebt).",
         },
     )
     DestinationTier = mirror_enum(

@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.graphql.context import Context
-from app.graphql.debts.mutations import DebtMutations
+from app.graphql.debts.mutations import DebtChangeMutations, DebtMutations
 from app.graphql.debts.queries import DebtQueries
 from app.graphql.imports.mutations import ImportMutations
 from app.graphql.limits import DocumentLimits, limit_rules
@@ -39,7 +39,7 @@ class Query(DebtQueries, TimelineQueries):
 
 
 @strawberry.type(description="Writes. Each field needs a bearer token with its scope.")
-class Mutation(DebtMutations, ImportMutations, TimelineMutations):
+class Mutation(DebtMutations, DebtChangeMutations, ImportMutations, TimelineMutations):
     pass
 
 

@@ -26,7 +26,8 @@ from app.services.idempotency import KeyConflict, KeyedRequest, KeyInProgress, R
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
 from app.storage import debts
-from app.storage.db import UnitOfWork, autocommit, connection_of
+from app.storage.db import UnitOfWork, connection_of
+from app.storage.debt_events import EventRecord
 from app.storage.debts import DebtRecord, StoredDebt
 from app.storage.timelines import TimelineRecord
 
@@ -105,6 +106,7 @@ async def create_debt(
     raw: DebtInput,
     policy: IntakePolicy,
     clock: Clock,
+    actor: str,
     idempotency_key: str | None = None,
     key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
 ) -> CreateDebtOutcome:
@@ -121,13 +123,13 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None:  # one INSERT, committed on its own
-        async with autocommit(engine) as connection:
+    if key is None:  # the debt and its event, committed together (one statement if it can)
+        async with debts.creating(engine) as connection:
             timeline = await find_usable_timeline(
                 connection, tenant=tenant, public_id=checked.timeline_id
             )
             record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-            await debts.insert_debt(connection, record)
+            await debts.insert_debt_with_event(connection, record, created_event(record, actor))
         return new_debt_view(record, timeline, checked, tenant)
     async with engine.begin() as connection:  # the key and the debt: both or neither
         timeline = await find_usable_timeline(
@@ -148,8 +150,20 @@ async def create_debt(
             )
         if isinstance(claimed, KeyConflict | KeyInProgress):
             return claimed
-        await debts.insert_debt(connection, record)
+        await debts.insert_debt_with_event(connection, record, created_event(record, actor))
     return new_debt_view(record, timeline, checked, tenant)
+
+
+def created_event(record: DebtRecord, actor: str) -> EventRecord:
+    """The CREATED event of a debt just registered: version 1, no field changes."""
+    return EventRecord.new(
+        company_id=record.company_id,
+        type="CREATED",
+        at=record.import_date,
+        actor=actor,
+        version=record.version,
+        changes=[],
+    )
 
 
 def new_debt_view(

@@ -18,6 +18,7 @@ from app.services.debts import (
     DebtView,
     ValidationFailed,
     check_debt,
+    created_event,
     new_debt_record,
     new_debt_view,
 )
@@ -107,6 +108,7 @@ async def import_debts(
     accept_expensive_destination: bool,
     policy: IntakePolicy,
     clock: Clock,
+    actor: str,
     idempotency_key: str | None = None,
     key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
 ) -> ImportOutcome | ValidationFailed | KeyConflict | KeyInProgress:
@@ -194,7 +196,12 @@ async def import_debts(
         created.append(
             CreatedItem(index, item.temp_id, new_debt_view(record, timeline, debt, tenant))
         )
-    await debts.insert_debts(connection, records)  # one COPY, not a loop
+    await debts.insert_debts_with_events(  # one COPY, not a loop, and one executemany
+        connection,
+        records,
+        [created_event(record, actor) for record in records],
+        import_id=stored.id,
+    )
     await work.commit()
     return ImportOutcome(stored.public_id, stored.name, created, failed)
 

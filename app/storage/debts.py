@@ -16,22 +16,27 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Dialect,
     Select,
     Table,
     and_,
+    bindparam,
     exists,
     false,
     insert,
     not_,
     or_,
     select,
+    update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.domain.debts import DebtStatus, ValidDebt
-from app.storage import ids
+from app.storage import debt_events, ids
+from app.storage.db import autocommit
+from app.storage.debt_events import EVENT_COLUMNS, EVENT_TABLE, EventRecord
 from app.storage.models import Debt, Timeline
 
 DEBT_TABLE: Table = Debt.__table__  # type: ignore[attr-defined]
@@ -81,6 +86,9 @@ class DebtRecord:
     followups_count: int
     summary: str | None
     import_date: datetime
+    version: int
+    erased_at: datetime | None
+    held_from_status: str | None
 
     @classmethod
     def new(
@@ -134,6 +142,9 @@ class DebtRecord:
             followups_count=0,
             summary=None,
             import_date=now,
+            version=1,
+            erased_at=None,
+            held_from_status=None,
         )
 
 
@@ -171,6 +182,97 @@ async def insert_debts(connection: AsyncConnection, records: Sequence[DebtRecord
     await driver.copy_records_to_table(
         DEBT_TABLE.name, records=[rows.values(record) for record in records], columns=rows.names
     )
+
+
+def creating(engine: AsyncEngine) -> AsyncConnection:
+    """A connection (`async with creating(engine) as connection`) on which
+    insert_debt_with_event is all or nothing at the least cost: on PostgreSQL an autocommit
+    one, the debt and its event being one statement; elsewhere a transaction, the two being
+    two statements."""
+    if engine.dialect.name == "postgresql":
+        return autocommit(engine)
+    return engine.begin()  # type: ignore[return-value]
+
+
+async def insert_debt_with_event(
+    connection: AsyncConnection, record: DebtRecord, event: EventRecord
+) -> None:
+    """One debt and its CREATED event (see `creating`): one round trip on PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        created = _created_rows(connection.dialect)
+        await connection.exec_driver_sql(created.statement, created.values(record, event))
+        return
+    await insert_debt(connection, record)
+    key = select(_DEBT.id).where(_DEBT.public_id == record.public_id).scalar_subquery()
+    await connection.execute(
+        insert(EVENT_TABLE).values(debt_id=key, **debt_events.event_values(event))
+    )
+
+
+async def insert_debts_with_events(
+    connection: AsyncConnection,
+    records: Sequence[DebtRecord],
+    events: Sequence[EventRecord],
+    *,
+    import_id: int,
+) -> None:
+    """Many debts of one import and their events (one per record, same order), in the
+    connection's transaction: the debts' COPY, one read of their keys, one executemany."""
+    await insert_debts(connection, records)
+    stored = await connection.execute(
+        select(_DEBT.public_id, _DEBT.id).where(_DEBT.import_id == import_id)
+    )
+    keys: dict[str, int] = {public_id: key for public_id, key in stored}
+    await debt_events.insert_events(
+        connection,
+        [(keys[record.public_id], event) for record, event in zip(records, events, strict=True)],
+    )
+
+
+class _CreatedRows:
+    """createDebt's two rows as one PostgreSQL statement: the debt's INSERT ... RETURNING id
+    in a CTE, its event inserted from it (positional parameters, converted as _DriverRows)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        def bind(name: str, table: Table, key: str) -> BindParameter[Any]:
+            return bindparam(name, type_=table.c[key].type)
+
+        debt_binds = {key: bind(f"d_{key}", DEBT_TABLE, key) for key in COLUMNS}
+        new_debt = insert(DEBT_TABLE).values(debt_binds).returning(_DEBT.id).cte("new_debt")
+        statement = insert(EVENT_TABLE).from_select(
+            ["debt_id", *EVENT_COLUMNS],
+            select(new_debt.c.id, *(bind(f"e_{key}", EVENT_TABLE, key) for key in EVENT_COLUMNS)),
+        )
+        compiled = statement.compile(dialect=dialect)
+        self.statement = str(compiled)
+        self._order = list(compiled.positiontup or [])
+        types = {f"d_{key}": DEBT_TABLE.c[key].type for key in COLUMNS}
+        types |= {f"e_{key}": EVENT_TABLE.c[key].type for key in EVENT_COLUMNS}
+        if sorted(self._order) != sorted(types):
+            raise RuntimeError(f"unexpected parameters {self._order}")
+        self._processors = [
+            types[name].dialect_impl(dialect).bind_processor(dialect) for name in self._order
+        ]
+
+    def values(self, record: DebtRecord, event: EventRecord) -> tuple[Any, ...]:
+        given = {f"d_{key}": getattr(record, key) for key in COLUMNS}
+        given |= {f"e_{key}": getattr(event, key) for key in EVENT_COLUMNS}
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(
+                (given[name] for name in self._order), self._processors, strict=True
+            )
+        )
+
+
+_CREATED_ROWS: dict[str, _CreatedRows] = {}
+
+
+def _created_rows(dialect: Dialect) -> _CreatedRows:
+    rows = _CREATED_ROWS.get(dialect.name)
+    if rows is None:
+        rows = _CREATED_ROWS[dialect.name] = _CreatedRows(dialect)
+    return rows
 
 
 class _DriverRows:
@@ -328,3 +430,56 @@ async def list_debts(
             await connection.scalar(select(exists().where(*criteria, not_(page_criteria[-1]))))
         )
     return DebtSlice([_stored(row) for row in rows[:limit]], len(rows) > limit, has_before)
+
+
+# --- Changes after intake: read with the key, then a write that checks the version ----------
+
+
+@dataclass(frozen=True, slots=True)
+class DebtRow:
+    """A debt as read to change it: its database key beside what callers may see."""
+
+    key: int
+    stored: StoredDebt
+
+
+_READ_FOR_CHANGE = select(
+    _DEBT.id, *(DEBT_TABLE.c[key] for key in COLUMNS), _TIMELINE.c.public_id
+).outerjoin(_TIMELINE, _TIMELINE.c.id == _DEBT.timeline_id)
+
+
+async def find_debt_for_change(
+    connection: AsyncConnection, *, company_id: int | None, public_id: str
+) -> DebtRow | None:
+    """The debt with that public id, of that company (None: any company, for operators),
+    its row locked until the transaction ends where the database can (PostgreSQL): a
+    concurrent change of the same debt waits, then reads what this one wrote."""
+    statement = _READ_FOR_CHANGE.where(
+        _DEBT.public_id == ids.lookup_key(ids.DEBT, public_id)
+    ).with_for_update(of=DEBT_TABLE)
+    if company_id is not None:
+        statement = statement.where(_DEBT.company_id == company_id)
+    row = (await connection.execute(statement)).first()
+    if row is None:
+        return None
+    key, *rest = row
+    return DebtRow(key, _stored(rest))
+
+
+async def write_version(
+    connection: AsyncConnection, *, key: int, version: int, record: DebtRecord
+) -> bool:
+    """Store `record` (at version `version` + 1) if the row is still at `version`, in the
+    connection's transaction; False when another change got there first. The check and the
+    write are one statement: two writers of one version cannot both succeed."""
+    values = {column: getattr(record, column) for column in COLUMNS}
+    values["version"] = version + 1
+    result = await connection.execute(
+        update(DEBT_TABLE).where(_DEBT.id == key, _DEBT.version == version).values(values)
+    )
+    return result.rowcount == 1
+
+
+async def current_version(connection: AsyncConnection, *, key: int) -> int | None:
+    version = await connection.scalar(select(_DEBT.version).where(_DEBT.id == key))
+    return None if version is None else int(version)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, delete, select
+from sqlalchemy import Insert, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,3 +117,20 @@ async def purge_expired(connection: AsyncConnection, *, now: datetime, limit: in
     )
     result = await connection.execute(delete(_TABLE).where(_C.id.in_(expired.scalar_subquery())))
     return int(result.rowcount or 0)
+
+
+# What a key keeps of a write's input once that input's personal data is erased: no digest
+# of it (a digest of a phone number can be matched by trying numbers). Any reuse of the key
+# then answers as a different input would.
+ERASED_FINGERPRINT = "erased"
+
+
+async def forget_inputs(
+    connection: AsyncConnection, *, company_id: int, result_refs: list[str]
+) -> None:
+    """Drop the input digest of the company's keys whose write made one of `result_refs`."""
+    await connection.execute(
+        update(_TABLE)
+        .where(_C.company_id == company_id, _C.result_ref.in_(result_refs))
+        .values(fingerprint=ERASED_FINGERPRINT)
+    )

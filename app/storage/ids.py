@@ -10,6 +10,7 @@ CLIENT = "cl"
 TIMELINE = "tl"
 DEBT = "debt"
 IMPORT = "imp"
+EVENT = "evt"
 
 PUBLIC_ID_MAX = 64
 

@@ -82,3 +82,9 @@ async def find_import(
         )
     ).first()
     return None if row is None else ImportRecord(*row)
+
+
+async def import_public_id(connection: AsyncConnection, *, key: int) -> str | None:
+    """The public id of the import with that database key."""
+    value = await connection.scalar(select(_C.public_id).where(_C.id == key))
+    return None if value is None else str(value)

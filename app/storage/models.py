@@ -126,6 +126,34 @@ class Debt(SQLModel, table=True):
     followups_count: int = 0
     summary: str | None = Field(default=None, sa_type=Text)
     import_date: datetime = Field(sa_type=UTCDateTime)
+    # 1 on creation, +1 on every change: the optimistic-concurrency check of SPEC section 11.
+    version: int = 1
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # While ON_HOLD, the status the hold paused (resuming returns to it); else null.
+    held_from_status: str | None = Field(default=None, max_length=16)
+
+
+class DebtEvent(SQLModel, table=True):
+    """One change of a debt, written in the same transaction as the change itself.
+
+    Personal fields appear in `changes` by name only, their values null (SPEC section 11).
+    """
+
+    __tablename__ = "debt_event"
+    __table_args__ = (Index("ix_debt_event_debt_id_id", "debt_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    debt_id: int = Field(foreign_key="debt.id")
+    company_id: int = Field(foreign_key="company.id")
+    type: str = Field(max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)
+    # The API client's id, or "operator" for the operator command.
+    actor: str = Field(max_length=64)
+    version: int  # the debt's version after the change
+    reason: str | None = Field(default=None, sa_type=Text)
+    # [{"field": inputName, "from": value, "to": value}, ...]
+    changes: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class IdempotencyKey(SQLModel, table=True):

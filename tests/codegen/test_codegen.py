@@ -256,3 +256,75 @@ async def test_generated_client_raises_graphql_errors_for_auth_failures(
     with pytest.raises(package.GraphQLClientGraphQLMultiError) as raised:
         await anonymous.timelines()
     assert raised.value.errors[0].extensions == {"code": "UNAUTHENTICATED"}
+
+
+async def test_generated_client_updates_holds_resumes_pays_and_erases(
+    client_package: ModuleType, server_url: str, api: Api
+) -> None:
+    package = client_package
+    debts = client(package, server_url, api.token)
+    created = (
+        await debts.create_debt(
+            input=package.CreateDebtInput(
+                firstname="Jean", lastname="Dupont", phone="0612345678", amount=Decimal("10"),
+                currency="EUR", iban="FR1420041010050500013M02606",
+            )
+        )
+    ).create_debt  # fmt: skip
+    assert isinstance(created, package.create_debt.CreateDebtCreateDebtDebt)
+
+    # Only the fields the model was given are sent: the others stay as they are.
+    updated = (
+        await debts.update_debt(
+            id=created.id, input=package.UpdateDebtInput(email="jean@example.com"),
+            expected_version=1,
+        )
+    ).update_debt  # fmt: skip
+    assert isinstance(updated, package.update_debt.UpdateDebtUpdateDebtDebt)
+    assert (updated.email, updated.phone, updated.iban) == (
+        "jean@example.com",
+        "+33612345678",
+        "FR1420041010050500013M02606",
+    )
+    assert updated.version == 2
+    # An explicit None clears the field.
+    cleared = (
+        await debts.update_debt(id=created.id, input=package.UpdateDebtInput(iban=None))
+    ).update_debt
+    assert isinstance(cleared, package.update_debt.UpdateDebtUpdateDebtDebt)
+    assert cleared.iban is None and cleared.email == "jean@example.com"
+
+    stale = (
+        await debts.update_debt(
+            id=created.id, input=package.UpdateDebtInput(city="Lyon"), expected_version=1
+        )
+    ).update_debt
+    assert isinstance(stale, package.update_debt.UpdateDebtUpdateDebtVersionConflict)
+    assert stale.current_version == 3
+
+    status = package.DebtStatus
+    held = (
+        await debts.change_debt_status(id=created.id, status=status.ON_HOLD, reason="dispute")
+    ).change_debt_status
+    assert isinstance(held, package.change_debt_status.ChangeDebtStatusChangeDebtStatusDebt)
+    refused = (
+        await debts.change_debt_status(id=created.id, status=status.IN_PROGRESS)
+    ).change_debt_status
+    assert isinstance(
+        refused,
+        package.change_debt_status.ChangeDebtStatusChangeDebtStatusInvalidStatusTransition,
+    )
+    assert refused.allowed == [status.PENDING, status.PAID, status.ARCHIVED]
+    for step in (status.PENDING, status.PAID):  # resume, then paid
+        changed = (await debts.change_debt_status(id=created.id, status=step)).change_debt_status
+        assert changed.status is step
+
+    erased = (await debts.erase_debt(id=created.id)).erase_debt
+    assert isinstance(erased, package.erase_debt.EraseDebtEraseDebtDebt)
+    assert (erased.firstname, erased.phone, erased.status) == ("[erased]", None, status.ARCHIVED)
+    history = (await debts.debt_events(id=created.id, first=10)).debt
+    assert history is not None
+    kinds = [edge.node.type_ for edge in history.events.edges]  # `type` is a builtin
+    assert kinds[0] is package.DebtEventType.ERASED and kinds[-1] is package.DebtEventType.CREATED
+    missing = (await debts.erase_debt(id="debt_unknown")).erase_debt
+    assert isinstance(missing, package.erase_debt.EraseDebtEraseDebtDebtNotFound)

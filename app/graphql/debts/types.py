@@ -14,8 +14,13 @@ from app.domain.debts import ExpensiveDestination
 from app.domain.destinations import expensive_destination_message
 from app.domain.money import amount_text
 from app.graphql.common import Error, ValidationError
+from app.graphql.context import Info
+from app.graphql.debts.history import DebtEventConnection
 from app.graphql.enums import Civility, DebtStatus, DestinationTier, TimelineStartMode
+from app.graphql.errors import bad_argument, unauthenticated
+from app.services.debt_history import list_debt_events
 from app.services.debts import DebtView
+from app.services.pages import MAX_PAGE_SIZE, InvalidCursor, PageSizeOutOfRange
 
 
 @strawberry.type(description="Where the debtor's phone rings and what a call there costs.")
@@ -43,6 +48,9 @@ class Destination:
             multiplier=destination.multiplier,
             expensive=destination.expensive,
         )
+
+
+EVENTS_PAGE_SIZE = 20
 
 
 @strawberry.type(description="A debt registered for amicable collection.")
@@ -102,6 +110,49 @@ class Debt:
     import_date: dt.datetime = strawberry.field(
         description="When the debt was registered, with the company's offset."
     )
+    version: int = strawberry.field(
+        description="1 on creation, +1 on every change; pass it as expectedVersion so that "
+        "a change made meanwhile by someone else is refused instead of overwritten."
+    )
+    erased_at: dt.datetime | None = strawberry.field(
+        description="When the debtor's personal data was erased (eraseDebt); null if never."
+    )
+
+    @strawberry.field(description="The debt's history, newest first.")
+    async def events(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}; null means 20."),
+        ] = EVENTS_PAGE_SIZE,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="endCursor of the previous page; omit for the first."),
+        ] = None,
+    ) -> DebtEventConnection:
+        # The debt was already read for this caller (query or mutation): its history is the
+        # caller's company's too, and the lookup below is scoped to that company anyway.
+        caller = await info.context.caller()
+        if caller is None:
+            raise unauthenticated()
+        async with info.context.runtime.sessions() as session:
+            outcome = await list_debt_events(
+                session,
+                tenant=caller.tenant,
+                debt_id=self.id,
+                first=EVENTS_PAGE_SIZE if first is None else first,
+                after=after,
+            )
+        if isinstance(outcome, PageSizeOutOfRange):
+            raise bad_argument(
+                "first",
+                f"first must be between 0 and {outcome.maximum}, got {outcome.first}",
+                maximum=outcome.maximum,
+            )
+        if isinstance(outcome, InvalidCursor):
+            raise bad_argument("after", "after is not a cursor of this debt's events")
+        return DebtEventConnection.of(outcome, caller.tenant.zone)
 
     @classmethod
     def of(cls, view: DebtView) -> Debt:
@@ -145,6 +196,8 @@ class Debt:
             followups_count=debt.followups_count,
             summary=debt.summary,
             import_date=debt.import_date.astimezone(view.zone),
+            version=debt.version,
+            erased_at=view.local(debt.erased_at),
         )
 
 

@@ -47,6 +47,7 @@ class ImportMutations:
                 accept_expensive_destination=input.accept_expensive_destination,
                 policy=runtime.settings.intake_policy,
                 clock=runtime.clock,
+                actor=caller.client_id,
                 idempotency_key=idempotency_key,
                 key_policy=runtime.settings.key_policy,
             )
