@@ -21,7 +21,8 @@ from app.domain.destinations import Destination
 from app.domain.errors import FieldError
 from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.domain.scheduling import timeline_start_at
-from app.services import idempotency
+from app.domain.webhooks import EventType
+from app.services import idempotency, webhook_events
 from app.services.idempotency import KeyConflict, KeyedRequest, KeyInProgress, Replay
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
@@ -31,6 +32,8 @@ from app.storage.debts import DebtRecord, StoredDebt
 from app.storage.timelines import TimelineRecord
 
 Clock = Callable[[], datetime]
+
+_CREATED = (EventType.DEBT_CREATED,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,35 +124,43 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None:  # one INSERT, committed on its own
+    if key is None:
         async with autocommit(engine) as connection:
-            timeline = await find_usable_timeline(
-                connection, tenant=tenant, public_id=checked.timeline_id
-            )
-            record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-            await debts.insert_debt(connection, record)
-        return new_debt_view(record, timeline, checked, tenant)
-    async with engine.begin() as connection:  # the key and the debt: both or neither
+            if not await webhook_events.wants_events(connection, tenant.id, _CREATED):
+                # One INSERT, committed on its own.
+                timeline = await find_usable_timeline(
+                    connection, tenant=tenant, public_id=checked.timeline_id
+                )
+                record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
+                await debts.insert_debt(connection, record)
+                return new_debt_view(record, timeline, checked, tenant)
+    # The key, the debt and its webhook event: all or nothing.
+    async with engine.begin() as connection:
         timeline = await find_usable_timeline(
             connection, tenant=tenant, public_id=checked.timeline_id
         )
         record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-        claimed = await idempotency.claim_key(
-            connection,
-            company_id=tenant.id,
-            request=KeyedRequest(idempotency.CREATE_DEBT, key, fingerprint(raw)),
-            result_ref=record.public_id,
-            now=now,
-            policy=key_policy,
-        )
-        if isinstance(claimed, Replay):
-            return await _first_result(
-                connection, tenant=tenant, public_id=claimed.result_ref, policy=policy
+        if key is not None:
+            claimed = await idempotency.claim_key(
+                connection,
+                company_id=tenant.id,
+                request=KeyedRequest(idempotency.CREATE_DEBT, key, fingerprint(raw)),
+                result_ref=record.public_id,
+                now=now,
+                policy=key_policy,
             )
-        if isinstance(claimed, KeyConflict | KeyInProgress):
-            return claimed
+            if isinstance(claimed, Replay):
+                return await _first_result(
+                    connection, tenant=tenant, public_id=claimed.result_ref, policy=policy
+                )
+            if isinstance(claimed, KeyConflict | KeyInProgress):
+                return claimed
         await debts.insert_debt(connection, record)
-    return new_debt_view(record, timeline, checked, tenant)
+        view = new_debt_view(record, timeline, checked, tenant)
+        await webhook_events.queue_event(
+            connection, tenant.id, EventType.DEBT_CREATED, webhook_events.debt_data(view), now
+        )
+    return view
 
 
 def new_debt_view(
