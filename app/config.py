@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     # a live worker never loses its claim, a dead one's attempts are taken again after it.
     webhook_lease_seconds: float = Field(120.0, gt=0)
     webhook_poll_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
+    webhook_subscription_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="how long a process remembers that a company has no endpoint for an event "
+        "(saves a read per write); an endpoint created through another process may miss "
+        "that long of its events. 0: read every time",
+    )
     webhook_allowed_networks: str = Field(
         "",
         description="CIDRs production endpoints may resolve to although private "

@@ -110,6 +110,7 @@ async def create_debt(
     clock: Clock,
     idempotency_key: str | None = None,
     key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
+    subscriptions: webhook_events.Subscriptions | None = None,
 ) -> CreateDebtOutcome:
     """Validate, guard, attach the timeline and store one debt; nothing is written on refusal.
 
@@ -124,16 +125,16 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None:
-        async with autocommit(engine) as connection:
-            if not await webhook_events.wants_events(connection, tenant.id, _CREATED):
-                # One INSERT, committed on its own.
-                timeline = await find_usable_timeline(
-                    connection, tenant=tenant, public_id=checked.timeline_id
-                )
-                record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-                await debts.insert_debt(connection, record)
-                return new_debt_view(record, timeline, checked, tenant)
+    subscriptions = subscriptions or webhook_events.Subscriptions(ttl_seconds=0)
+    wanted = await subscriptions.wanted(engine, tenant.id, _CREATED)
+    if key is None and not wanted:
+        async with autocommit(engine) as connection:  # one INSERT, committed on its own
+            timeline = await find_usable_timeline(
+                connection, tenant=tenant, public_id=checked.timeline_id
+            )
+            record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
+            await debts.insert_debt(connection, record)
+        return new_debt_view(record, timeline, checked, tenant)
     # The key, the debt and its webhook event: all or nothing.
     async with engine.begin() as connection:
         timeline = await find_usable_timeline(
@@ -157,9 +158,10 @@ async def create_debt(
                 return claimed
         await debts.insert_debt(connection, record)
         view = new_debt_view(record, timeline, checked, tenant)
-        await webhook_events.queue_event(
-            connection, tenant.id, EventType.DEBT_CREATED, webhook_events.debt_data(view), now
-        )
+        if wanted:
+            await webhook_events.queue_event(
+                connection, tenant.id, EventType.DEBT_CREATED, webhook_events.debt_data(view), now
+            )
     return view
 
 

@@ -7,18 +7,20 @@ in a worker (app/services/webhook_delivery.py), never on the request path.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.domain.money import amount_text
 from app.domain.webhooks import EventType
 from app.storage import ids
 from app.storage import webhooks as store
+from app.storage.db import autocommit
 
 if TYPE_CHECKING:
     from app.services.debts import DebtView
@@ -36,6 +38,39 @@ async def wants_events(
     """Whether an enabled endpoint of the company subscribes to any of the types: one
     indexed read, so writes of companies without webhooks queue nothing."""
     return bool(await store.subscribed_endpoints(connection, company_id, [t.value for t in types]))
+
+
+class Subscriptions:
+    """`wants_events`, remembered per process for `ttl_seconds` (0: asked every time).
+
+    Only the decision to skip queuing is cached: a write that does queue checks the
+    endpoints again in its own transaction. The cost of the cache: an endpoint created or
+    enabled through another process may miss the events of that process's writes for up to
+    the TTL; this process forgets a company as soon as it changes its endpoints.
+    """
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._known: dict[tuple[int, tuple[EventType, ...]], tuple[float, bool]] = {}
+
+    async def wanted(
+        self, engine: AsyncEngine, company_id: int, types: tuple[EventType, ...]
+    ) -> bool:
+        now = time.monotonic()
+        cached = self._known.get((company_id, types))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with autocommit(engine) as connection:
+            wanted = await wants_events(connection, company_id, types)
+        if self._ttl > 0:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            self._known[(company_id, types)] = (now + self._ttl, wanted)
+        return wanted
+
+    def forget(self, company_id: int) -> None:
+        for key in [key for key in self._known if key[0] == company_id]:
+            self._known.pop(key, None)
 
 
 async def queue_events(
@@ -75,8 +110,20 @@ async def queue_event(
     data: dict[str, Any],
     now: datetime,
 ) -> str | None:
-    """One event (see `queue_events`); its id, or None when no endpoint wants it."""
-    written = await queue_events(connection, company_id, [Event(type, data)], now)
+    """One event (see `queue_events`); its id, or None when no endpoint wants it (on
+    PostgreSQL the id, always: the event is written with its deliveries in one statement,
+    without a read first)."""
+    event = Event(type, data)
+    if connection.dialect.name == "postgresql":
+        public_id = ids.new_public_id(store.EVENT)
+        await store.insert_event_for_subscribers(
+            connection,
+            company_id=company_id,
+            event=(public_id, type.value, event_body(event, now)),
+            now=now,
+        )
+        return public_id
+    written = await queue_events(connection, company_id, [event], now)
     return written[0] if written else None
 
 

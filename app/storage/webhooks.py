@@ -7,11 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.storage import ids
 from app.storage.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.storage.types import UTCDateTime
 
 ENDPOINT = "whep"
 EVENT = "evt"
@@ -195,6 +207,52 @@ async def insert_deliveries(
         for event, endpoint in pairs
     ]
     await connection.execute(insert(_DELIVERIES), rows)
+
+
+# Written as text, once: building this statement with the expression language on every
+# write would cost more CPU than running it. gen_random_uuid gives 122 random bits, as
+# opaque as ids.new_public_id's.
+_EVENT_FOR_SUBSCRIBERS = text(
+    """
+    WITH new_event AS (
+        INSERT INTO webhook_event (public_id, company_id, type, body, created_at)
+        VALUES (:public_id, :company_id, :type, :body, :now)
+        RETURNING id
+    )
+    INSERT INTO webhook_delivery (
+        public_id, company_id, event_id, endpoint_id, status, attempts, next_attempt_at,
+        created_at
+    )
+    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), :company_id, new_event.id,
+           endpoint.id, 'PENDING', 0, :now, :now
+    FROM new_event
+    JOIN webhook_endpoint AS endpoint
+      ON endpoint.company_id = :company_id AND endpoint.enabled AND endpoint.events LIKE :pattern
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+async def insert_event_for_subscribers(
+    connection: AsyncConnection,
+    *,
+    company_id: int,
+    event: tuple[str, str, str],
+    now: datetime,
+) -> None:
+    """PostgreSQL only: the event (public id, type, body) and one delivery per enabled
+    endpoint subscribed to its type, in one statement (a data-modifying CTE)."""
+    public_id, kind, body = event
+    await connection.execute(
+        _EVENT_FOR_SUBSCRIBERS,
+        {
+            "public_id": public_id,
+            "company_id": company_id,
+            "type": kind,
+            "body": body,
+            "now": now,
+            "pattern": f"% {kind} %",
+        },
+    )
 
 
 async def find_event_key(

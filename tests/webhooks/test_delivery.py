@@ -441,3 +441,16 @@ async def test_the_server_delivers_by_itself_when_its_worker_is_on(
     assert verified(secret, received)["type"] == "debt.created"
     [delivery] = await deliveries(api, endpoint_id)
     assert (delivery["status"], delivery["eventId"]) == ("SUCCEEDED", ours()[0])
+
+
+async def test_an_endpoint_gets_the_very_next_debt_after_its_creation(
+    api: Api, fresh_receiver: Receiver, worker: DeliveryWorker
+) -> None:
+    """The process remembers briefly that a company wants no events; creating an endpoint
+    makes it forget at once."""
+    await api.create_debt(VALID_DEBT)  # no endpoint yet: nothing queued, and remembered
+    _, secret = await subscribe(api, fresh_receiver, "DEBT_CREATED")
+    debt = await api.create_debt(VALID_DEBT)
+    await worker.drain()
+    [received] = fresh_receiver.received
+    assert verified(secret, received)["data"]["id"] == debt["id"]

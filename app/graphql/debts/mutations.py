@@ -48,6 +48,7 @@ class DebtMutations:
             clock=runtime.clock,
             idempotency_key=idempotency_key,
             key_policy=runtime.settings.key_policy,
+            subscriptions=runtime.webhook_subscriptions,
         )
         if isinstance(outcome, KeyConflict | KeyInProgress):
             raise key_refusal(outcome)

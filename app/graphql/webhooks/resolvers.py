@@ -122,6 +122,7 @@ class WebhookMutations:
             )
         if isinstance(outcome, ValidationFailed):
             return ValidationError.of(outcome.errors)
+        runtime.webhook_subscriptions.forget(caller.tenant.id)
         return WebhookEndpointWithSecret.of(outcome)
 
     @strawberry.mutation(
@@ -162,6 +163,7 @@ class WebhookMutations:
             return WebhookEndpointNotFound(message=ENDPOINT_NOT_FOUND)
         if isinstance(outcome, ValidationFailed):
             return ValidationError.of(outcome.errors)
+        runtime.webhook_subscriptions.forget(caller.tenant.id)
         return WebhookEndpoint.of(outcome)
 
     @strawberry.mutation(
@@ -174,8 +176,13 @@ class WebhookMutations:
         id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint.")],
     ) -> bool:
         caller = await authorize(info, Scope.WEBHOOKS_WRITE)
-        async with info.context.runtime.sessions() as session:
-            return await webhooks.delete_endpoint(session, tenant=caller.tenant, public_id=str(id))
+        runtime = info.context.runtime
+        async with runtime.sessions() as session:
+            deleted = await webhooks.delete_endpoint(
+                session, tenant=caller.tenant, public_id=str(id)
+            )
+        runtime.webhook_subscriptions.forget(caller.tenant.id)
+        return deleted
 
     @strawberry.mutation(
         description="A new signing secret, shown only in this answer; the old one keeps "
