@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging.config
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,6 +38,8 @@ from app.services.debt_changes import OPERATOR, change_debt_status
 from app.services.debts import ValidationFailed
 from app.services.idempotency import purge_expired_keys
 from app.services.timelines import create_timeline
+from app.services.webhook_delivery import DeliveryWorker
+from app.services.webhook_secrets import SecretBox
 from app.storage.db import create_engine, migrate, session_factory
 from app.storage.debts import StoredDebt
 
@@ -69,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
 
     commands.add_parser(
+        "deliver-webhooks",
+        help="migrate, then run a webhook delivery worker until SIGTERM or SIGINT "
+        "(serve runs one per worker process too, unless WEBHOOK_WORKER_IN_SERVE=false)",
+    )
+
+    commands.add_parser(
         "purge-idempotency-keys",
         help="delete expired idempotency keys (writes also purge a few; run this from cron)",
     )
@@ -88,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     client.add_argument("--company", required=True, help="company id (co_...)")
     client.add_argument(
         "--scopes",
-        default="debts:read debts:write timelines:read timelines:write",
+        default="debts:read debts:write timelines:read timelines:write "
+        "webhooks:read webhooks:write",
         help='space-separated scopes, e.g. "debts:read debts:write"',
     )
 
@@ -158,6 +169,10 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
         return _fetch_graphiql(settings)
     if args.command == "migrate":
         return asyncio.run(_with_session(settings, _migrated))
+    if args.command == "deliver-webhooks":
+        settings.check_secrets()
+        logging.config.dictConfig(logging_config(settings.log_level))
+        return asyncio.run(_deliver_webhooks(settings))
     if args.command == "purge-idempotency-keys":
         return asyncio.run(_with_session(settings, _purge_keys))
     if args.command == "create-company":
@@ -252,6 +267,26 @@ async def _set_debt_status(settings: Settings, args: argparse.Namespace) -> dict
         raise CommandFailed(f'no debt with id "{args.debt}"')
     debt = outcome.record
     return {"id": debt.public_id, "status": debt.status, "version": debt.version}
+
+
+async def _deliver_webhooks(settings: Settings) -> dict[str, Any]:
+    engine = create_engine(settings)
+    try:
+        await migrate(engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        worker = DeliveryWorker(engine, settings, SecretBox(settings.secret_key))
+        try:
+            # On a signal: no new claims; attempts under way finish, waiting ones are given
+            # back (a SIGKILL leaves them to their lease instead).
+            await worker.run(stop)
+        finally:
+            await worker.close()
+    finally:
+        await engine.dispose()
+    return {"stopped": True}
 
 
 async def _migrated(_session: AsyncSession) -> dict[str, Any]:

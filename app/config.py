@@ -19,6 +19,7 @@ from app.domain.destinations import load_price_table
 from app.domain.idempotency import DEFAULT_RETENTION, KeyPolicy
 from app.domain.money import default_supported_currencies, iso_currency_codes
 from app.domain.statuses import TransitionTable, load_transition_table
+from app.domain.webhooks import WebhookPolicy, parse_networks, parse_schedule
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"
 SECRET_KEY_MIN_BYTES = 32
@@ -133,6 +134,41 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(
         50, ge=1, description="per worker; requests beyond wait for one, up to the timeout"
     )
+    # Webhooks (SPEC section 12, README: Webhooks).
+    webhook_worker_in_serve: bool = Field(
+        True, description="each `serve` worker process also runs a delivery worker"
+    )
+    webhook_retry_schedule: str = Field(
+        "5,300,1800,7200,18000,36000,36000",
+        description="seconds before each retry of a failed delivery; failed after the last",
+    )
+    webhook_disable_after_seconds: float = Field(
+        5 * 86400, gt=0, description="an endpoint whose deliveries all failed this long is disabled"
+    )
+    webhook_secret_overlap_seconds: float = Field(
+        86400, ge=0, description="how long a rotated-out secret keeps signing beside the new one"
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="connect, and read, each")
+    webhook_concurrency: int = Field(16, ge=1, description="attempts in flight per worker")
+    webhook_endpoint_concurrency: int = Field(
+        4, ge=1, description="attempts in flight to one endpoint, per worker"
+    )
+    # Longer than an attempt can wait in a worker (its endpoint's turn, then the timeouts):
+    # a live worker never loses its claim, a dead one's attempts are taken again after it.
+    webhook_lease_seconds: float = Field(120.0, gt=0)
+    webhook_poll_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
+    webhook_subscription_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="how long a process remembers that a company has no endpoint for an event "
+        "(saves a read per write); an endpoint created through another process may miss "
+        "that long of its events. 0: read every time",
+    )
+    webhook_allowed_networks: str = Field(
+        "",
+        description="CIDRs production endpoints may resolve to although private "
+        "(e.g. 10.20.0.0/16); loopback and the rest stay refused otherwise",
+    )
     log_level: str = "INFO"
 
     @field_validator("default_timezone")
@@ -178,6 +214,18 @@ class Settings(BaseSettings):
             load_transition_table(value)
         except OSError as error:
             raise ValueError(f"cannot read the status transitions: {error}") from None
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @field_validator("cors_allowed_origins")
@@ -242,6 +290,16 @@ class Settings(BaseSettings):
         return KeyPolicy(
             retention=timedelta(seconds=self.idempotency_key_retention_seconds),
             purge_batch=self.idempotency_key_purge_batch,
+        )
+
+    @cached_property
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy(
+            production=self.is_production,
+            allowed_networks=parse_networks(self.webhook_allowed_networks),
+            retry_schedule=parse_schedule(self.webhook_retry_schedule),
+            disable_after=timedelta(seconds=self.webhook_disable_after_seconds),
+            secret_overlap=timedelta(seconds=self.webhook_secret_overlap_seconds),
         )
 
     def check_secrets(self) -> None:

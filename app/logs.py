@@ -168,5 +168,8 @@ def logging_config(level: str) -> dict[str, Any]:
             "uvicorn": {"level": level.upper(), "handlers": [], "propagate": True},
             # app.access (app/http/request_log.py) writes one richer line per request.
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # The webhook worker logs one line per attempt (app.webhooks); httpx's own
+            # line per request would repeat it with the full URL.
+            "httpx": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }

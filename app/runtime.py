@@ -14,6 +14,8 @@ from app.services.auth import SecretVerifier, TokenReader
 from app.services.rate_limits import RateLimiter
 from app.services.tenants import TenantDirectory
 from app.services.token_throttle import TokenThrottle
+from app.services.webhook_events import Subscriptions
+from app.services.webhook_secrets import SecretBox
 from app.storage.db import create_engine, session_factory
 from app.storage.outages import OutageLog, new_outage_log
 
@@ -31,6 +33,9 @@ class Runtime:
     tokens: TokenReader
     secrets: SecretVerifier
     token_throttle: TokenThrottle
+    webhook_secrets: SecretBox
+    # Which companies want webhook events, remembered briefly (app/services/webhook_events).
+    webhook_subscriptions: Subscriptions
     clock: Callable[[], datetime] = field(default=system_clock)
     rate_limiter: RateLimiter | None = None  # None when rate limits are turned off
     # Outages met by this process's requests, logged once per interval.
@@ -56,6 +61,8 @@ class Runtime:
                 window_seconds=settings.token_failure_window_seconds,
                 clock=clock,
             ),
+            webhook_secrets=SecretBox(settings.secret_key),
+            webhook_subscriptions=Subscriptions(settings.webhook_subscription_cache_seconds),
             clock=clock,
             rate_limiter=RateLimiter.from_settings(settings, engine, clock, outages),
             outages=outages,

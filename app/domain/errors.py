@@ -28,6 +28,7 @@ class ValidationCode(enum.Enum):
     TOO_LONG = "TOO_LONG"
     INVALID_METADATA = "INVALID_METADATA"
     INVALID_VALUE = "INVALID_VALUE"
+    LIMIT_REACHED = "LIMIT_REACHED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from app.domain import debts, destinations, errors, history, scheduling
 
 
 def mirror_enum(
-    domain: type[enum.Enum], *, description: str, values: dict[str, str]
+    domain: type[enum.Enum], *, description: str, values: dict[str, str], name: str | None = None
 ) -> type[enum.Enum]:
     """A GraphQL enum with the domain enum's names; convert with `Target[member.name]`."""
     missing = {member.name for member in domain} ^ set(values)
@@ -21,7 +21,7 @@ def mirror_enum(
         member.name: strawberry.enum_value(member.value, description=values[member.name])
         for member in domain
     }
-    mirrored: type[enum.Enum] = enum.Enum(domain.__name__, members)  # type: ignore[misc]
+    mirrored: type[enum.Enum] = enum.Enum(name or domain.__name__, members)  # type: ignore[misc]
     return strawberry.enum(mirrored, description=description)
 
 
@@ -111,5 +111,6 @@ else:
                 "A value this field cannot hold (control characters, an unknown weekday, "
                 "time zone or holiday calendar, ...)."
             ),
+            "LIMIT_REACHED": "A per-company limit is full (at most 20 webhook endpoints).",
         },
     )

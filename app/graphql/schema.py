@@ -26,6 +26,7 @@ from app.graphql.limits import DocumentLimits, limit_rules
 from app.graphql.pipeline import DocumentCache, OperationPolicy, ValidatedDocumentCache
 from app.graphql.scalars import SCALARS
 from app.graphql.timelines.resolvers import TimelineMutations, TimelineQueries
+from app.graphql.webhooks.resolvers import WebhookMutations, WebhookQueries
 from app.storage.outages import OutageLog, is_outage, new_outage_log
 
 log = logging.getLogger("app.graphql")
@@ -34,12 +35,14 @@ ExtensionFactory = Callable[[], SchemaExtension]
 
 
 @strawberry.type(description="Reads. Each field needs a bearer token with its scope.")
-class Query(DebtQueries, TimelineQueries):
+class Query(DebtQueries, TimelineQueries, WebhookQueries):
     pass
 
 
 @strawberry.type(description="Writes. Each field needs a bearer token with its scope.")
-class Mutation(DebtMutations, DebtChangeMutations, ImportMutations, TimelineMutations):
+class Mutation(
+    DebtMutations, DebtChangeMutations, ImportMutations, TimelineMutations, WebhookMutations
+):
     pass
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -25,6 +26,7 @@ from app.http.health import health_endpoint
 from app.http.request_log import RequestLogMiddleware
 from app.http.token import token_endpoint
 from app.runtime import Runtime
+from app.services.webhook_delivery import DeliveryWorker
 from app.storage.db import migrate
 
 log = logging.getLogger(__name__)
@@ -37,13 +39,15 @@ def create_app(
     migrate_on_start: bool = True,
     schema_extensions: Sequence[ExtensionFactory] = (),
     freeze_startup_heap: bool = False,
+    deliver_webhooks: bool = False,
 ) -> Starlette:
     """Build the application; the engine is created, and the schema migrated, at startup.
 
     Without `migrate_on_start` the startup never touches the database (the engine connects
     on first use), so it succeeds while the database is down. `schema_extensions` are added
     to Strawberry's pipeline after the service's own, as a tracing or error-reporting
-    integration would be.
+    integration would be. With `deliver_webhooks` the process also runs a webhook delivery
+    worker beside the requests, stopped with the application.
     """
     settings = settings or Settings()
     settings.check_secrets()
@@ -61,9 +65,20 @@ def create_app(
             # walks all of it while the requests in flight wait; frozen, it is skipped.
             gc.collect()
             gc.freeze()
+        worker: asyncio.Task[None] | None = None
+        stop = asyncio.Event()
+        if deliver_webhooks:
+            deliverer = DeliveryWorker(
+                runtime.engine, settings, runtime.webhook_secrets, runtime.clock, runtime.outages
+            )
+            worker = asyncio.create_task(deliverer.run(stop))
         try:
             yield
         finally:
+            if worker is not None:
+                stop.set()
+                await worker
+                await deliverer.close()
             await runtime.stop()
 
     def runtime_of(request: Request) -> Runtime:
@@ -114,4 +129,10 @@ def worker_app() -> Starlette:
     no database work: one that replaces a dead worker during an outage starts and answers
     SERVICE_UNAVAILABLE (and /health 503) until the database is back.
     """
-    return create_app(migrate_on_start=False, freeze_startup_heap=True)
+    settings = Settings()
+    return create_app(
+        settings,
+        migrate_on_start=False,
+        freeze_startup_heap=True,
+        deliver_webhooks=settings.webhook_worker_in_serve,
+    )

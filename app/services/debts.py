@@ -21,7 +21,8 @@ from app.domain.destinations import Destination
 from app.domain.errors import FieldError
 from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
 from app.domain.scheduling import timeline_start_at
-from app.services import idempotency
+from app.domain.webhooks import EventType
+from app.services import idempotency, webhook_events
 from app.services.idempotency import KeyConflict, KeyedRequest, KeyInProgress, Replay
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
@@ -32,6 +33,8 @@ from app.storage.debts import DebtRecord, StoredDebt
 from app.storage.timelines import TimelineRecord
 
 Clock = Callable[[], datetime]
+
+_CREATED = (EventType.DEBT_CREATED,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,7 @@ async def create_debt(
     actor: str,
     idempotency_key: str | None = None,
     key_policy: KeyPolicy = DEFAULT_KEY_POLICY,
+    subscriptions: webhook_events.Subscriptions | None = None,
 ) -> CreateDebtOutcome:
     """Validate, guard, attach the timeline and store one debt; nothing is written on refusal.
 
@@ -123,7 +127,9 @@ async def create_debt(
         return ValidationFailed([*errors, key])
     if not isinstance(checked, ValidDebt):
         return checked
-    if key is None:  # the debt and its event, committed together (one statement if it can)
+    subscriptions = subscriptions or webhook_events.Subscriptions(ttl_seconds=0)
+    wanted = await subscriptions.wanted(engine, tenant.id, _CREATED)
+    if key is None and not wanted:  # the debt and its event, committed together
         async with debts.creating(engine) as connection:
             timeline = await find_usable_timeline(
                 connection, tenant=tenant, public_id=checked.timeline_id
@@ -131,27 +137,34 @@ async def create_debt(
             record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
             await debts.insert_debt_with_event(connection, record, created_event(record, actor))
         return new_debt_view(record, timeline, checked, tenant)
-    async with engine.begin() as connection:  # the key and the debt: both or neither
+    # The key, the debt and its webhook event: all or nothing.
+    async with engine.begin() as connection:
         timeline = await find_usable_timeline(
             connection, tenant=tenant, public_id=checked.timeline_id
         )
         record = new_debt_record(checked, tenant=tenant, timeline=timeline, now=now)
-        claimed = await idempotency.claim_key(
-            connection,
-            company_id=tenant.id,
-            request=KeyedRequest(idempotency.CREATE_DEBT, key, fingerprint(raw)),
-            result_ref=record.public_id,
-            now=now,
-            policy=key_policy,
-        )
-        if isinstance(claimed, Replay):
-            return await _first_result(
-                connection, tenant=tenant, public_id=claimed.result_ref, policy=policy
+        if key is not None:
+            claimed = await idempotency.claim_key(
+                connection,
+                company_id=tenant.id,
+                request=KeyedRequest(idempotency.CREATE_DEBT, key, fingerprint(raw)),
+                result_ref=record.public_id,
+                now=now,
+                policy=key_policy,
             )
-        if isinstance(claimed, KeyConflict | KeyInProgress):
-            return claimed
+            if isinstance(claimed, Replay):
+                return await _first_result(
+                    connection, tenant=tenant, public_id=claimed.result_ref, policy=policy
+                )
+            if isinstance(claimed, KeyConflict | KeyInProgress):
+                return claimed
         await debts.insert_debt_with_event(connection, record, created_event(record, actor))
-    return new_debt_view(record, timeline, checked, tenant)
+        view = new_debt_view(record, timeline, checked, tenant)
+        if wanted:
+            await webhook_events.queue_event(
+                connection, tenant.id, EventType.DEBT_CREATED, webhook_events.debt_data(view), now
+            )
+    return view
 
 
 def created_event(record: DebtRecord, actor: str) -> EventRecord:

@@ -13,6 +13,8 @@ from app.domain.debts import DebtInput, ExpensiveDestination, IntakePolicy, Vali
 from app.domain.destinations import Destination, DestinationTier
 from app.domain.errors import FieldError, ValidationCode
 from app.domain.idempotency import DEFAULT_KEY_POLICY, KeyPolicy, check_key, fingerprint
+from app.domain.webhooks import EventType
+from app.services import webhook_events
 from app.services.debts import (
     Clock,
     DebtView,
@@ -33,6 +35,7 @@ from app.services.idempotency import (
 )
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timelines
+from app.services.webhook_events import Event, debt_data
 from app.storage import debts, ids, imports
 from app.storage.db import UnitOfWork, connection_of
 
@@ -196,11 +199,30 @@ async def import_debts(
         created.append(
             CreatedItem(index, item.temp_id, new_debt_view(record, timeline, debt, tenant))
         )
-    await debts.insert_debts_with_events(  # one COPY, not a loop, and one executemany
+    await debts.insert_debts_with_events(  # one COPY, not a loop, and one for the events
         connection,
         records,
         [created_event(record, actor) for record in records],
         import_id=stored.id,
+    )
+    # debt.created for each debt (as createDebt would), then the import's summary.
+    await webhook_events.queue_events(
+        connection,
+        tenant.id,
+        [
+            *(Event(EventType.DEBT_CREATED, debt_data(item.debt)) for item in created),
+            Event(
+                EventType.DEBT_IMPORT_COMPLETED,
+                {
+                    "importId": stored.public_id,
+                    "batchName": stored.name,
+                    "summary": {"total": stored.total, "created": stored.created}
+                    | {"failed": stored.failed},
+                    "debtIds": [item.debt.record.public_id for item in created],
+                },
+            ),
+        ],
+        now,
     )
     await work.commit()
     return ImportOutcome(stored.public_id, stored.name, created, failed)

@@ -17,6 +17,8 @@ class Scope(enum.Enum):
     DEBTS_WRITE = "debts:write"
     TIMELINES_READ = "timelines:read"
     TIMELINES_WRITE = "timelines:write"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
 
 
 ALL_SCOPES = frozenset(scope.value for scope in Scope)

@@ -196,3 +196,76 @@ class RateLimitCounter(SQLModel, table=True):
     window_index: int = Field(sa_type=BigInteger)
     current_count: int
     previous_count: int
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where a company wants its events POSTed, and the secrets that sign them.
+
+    Secrets are Fernet tokens (app/services/webhook_secrets.py): the server must sign with
+    them, so they cannot be hashed; the key is derived from SECRET_KEY.
+    """
+
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (Index("ix_webhook_endpoint_company", "company_id", "enabled"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id")
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    # " debt.created debt.erased ": space-delimited, so one LIKE finds a whole name.
+    events: str = Field(max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+    enabled: bool = True
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    # The secret a rotation replaced, still signing beside the new one until it expires.
+    previous_secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    previous_secret_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Since when every delivery failed (null after a success): disabled after the window.
+    failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookEvent(SQLModel, table=True):
+    """The outbox: one event, written in the transaction of the change it reports.
+
+    `body` is the exact JSON text every attempt sends (and signs), fixed once.
+    """
+
+    __tablename__ = "webhook_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    type: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event's delivery to one endpoint: its attempts so far and the next one.
+
+    A worker claims a row by setting `claim_token` and `claimed_until` (its lease); a
+    worker that dies leaves the lease to expire, and the row is claimed again.
+    """
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True)
+    company_id: int = Field(foreign_key="company.id")
+    event_id: int = Field(foreign_key="webhook_event.id", index=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id")
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_http_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=255)
+    last_response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_duration_ms: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)

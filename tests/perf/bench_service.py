@@ -15,7 +15,9 @@ Three servers, each under uvicorn with the same number of workers:
   strawberry  tests/perf/baselines/plain_strawberry.py: a minimal Strawberry schema with its
               ParserCache and ValidationCache, the same INSERT, no validation;
   raw         tests/perf/baselines/raw_starlette.py: Starlette + asyncpg, the same INSERT.
-All write to the same debt table (the service's migrated schema) for the same company.
+All write to the same debt table (the service's migrated schema) for the same company; the
+service is loaded a second time ("webhooks") for another company with one enabled webhook
+endpoint, so each createDebt also queues its event, with the worker inside `serve` running.
 
 Load comes from wrk (a C program: no Python competes with the servers for the cores),
 with tests/perf/wrk_createdebt.lua posting one createDebt body. For each worker count the
@@ -71,7 +73,7 @@ LUA = Path(__file__).with_name("wrk_createdebt.lua")
 ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 OWN_DB = "debt_bench"
 SECRET = "benchmark-secret-key-0123456789abcdef0123456789"
-TARGETS = {"strawberry": 0.8, "raw": 0.25, "p99": 1.5, "batch": 5.0}
+TARGETS = {"strawberry": 0.8, "raw": 0.25, "p99": 1.5, "batch": 5.0, "webhooks": 0.9}
 
 DEBT = {
     "firstname": "Jean",
@@ -96,7 +98,10 @@ CREATE_DEBTS = (
     "mutation($input: CreateDebtsInput!) { createDebts(input: $input) { __typename "
     "... on DebtImport { importId summary { created failed } created { index debt { id } } } } }"
 )
-SERVERS = ("service", "strawberry", "raw")
+# "webhooks" is the service process itself, called for a second company that has one
+# enabled webhook endpoint: every createDebt also queues an event, delivered by the
+# worker inside `serve` (to a closed port: each attempt fails fast and is retried).
+SERVERS = ("service", "webhooks", "strawberry", "raw")
 BASELINE_APPS = {
     "strawberry": "tests.perf.baselines.plain_strawberry:app",
     "raw": "tests.perf.baselines.raw_starlette:app",
@@ -539,9 +544,10 @@ def met(ok: bool) -> str:
 def ratios(loads: list[Load]) -> dict[str, list[float]]:
     """Each round's service / baseline figures, taken within the round."""
     by = {(load.server, load.round): load for load in loads}
-    out: dict[str, list[float]] = {"strawberry": [], "raw": [], "p99": []}
+    out: dict[str, list[float]] = {"strawberry": [], "raw": [], "p99": [], "webhooks": []}
     for r in sorted({load.round for load in loads}):
         service, strawberry = by[("service", r)], by[("strawberry", r)]
+        out["webhooks"].append(by[("webhooks", r)].wrk.rps / service.wrk.rps)
         out["strawberry"].append(service.wrk.rps / strawberry.wrk.rps)
         out["raw"].append(service.wrk.rps / by[("raw", r)].wrk.rps)
         out["p99"].append(service.wrk.p99_ms / strawberry.wrk.p99_ms)
@@ -552,6 +558,7 @@ RATIOS = (
     ("strawberry", "service / strawberry req/s", ">=", TARGETS["strawberry"]),
     ("raw", "service / raw req/s", ">=", TARGETS["raw"]),
     ("p99", "service p99 / strawberry p99", "<=", TARGETS["p99"]),
+    ("webhooks", "with a webhook / without req/s", ">=", TARGETS["webhooks"]),
 )
 HEADER = (
     f"{'round':>6} {'server':<10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10}"
@@ -734,10 +741,40 @@ class Run:
     client: dict[str, Any]
     db: Database
     body: Path
+    webhook_client: dict[str, Any]
+    webhook_db: Database
+    endpoint_created: bool = False
+
+    def db_of(self, server: Server) -> Database:
+        return self.webhook_db if server.name == "webhooks" else self.db
+
+    async def subscribe(self, server: Server) -> None:
+        """The webhook company's one endpoint, created once through the API."""
+        if self.endpoint_created:
+            return
+        query = (
+            "mutation($url: String!) { createWebhookEndpoint(url: $url, events: [DEBT_CREATED])"
+            " { __typename } }"
+        )
+        url = f"https://127.0.0.1:{free_port()}/hooks"  # nothing listens there
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+            answer = await http.post(
+                "/graphql",
+                json={"query": query, "variables": {"url": url}},
+                headers={"Authorization": f"Bearer {server.token}"},
+            )
+        kind = ((answer.json().get("data") or {}).get("createWebhookEndpoint") or {}).get(
+            "__typename"
+        )
+        if kind != "WebhookEndpointWithSecret":
+            raise RuntimeError(f"could not create the webhook endpoint: {answer.text[:400]}")
+        self.endpoint_created = True
 
     def start(self, stack: ExitStack, workers: int) -> list[Server]:
         servers = []
         for name in SERVERS:
+            if name == "webhooks":
+                continue  # the service's process, for another company
             port = free_port()
             command = server_command(name, port, workers)
             env = (
@@ -747,6 +784,8 @@ class Run:
             )
             log = self.run_dir / f"{name}-{workers}w.log"
             servers.append(stack.enter_context(running(name, command, env, port, log)))
+        service = servers[0]
+        servers.insert(1, Server("webhooks", service.port, "-", service.log, service.process))
         return servers
 
     async def at(
@@ -759,15 +798,19 @@ class Run:
         measured = None
         with ExitStack() as stack:
             servers = self.start(stack, workers)
-            service = servers[0]
+            service, webhooks = servers[0], servers[1]
             service.token = await service_token(service.port, self.client)
+            webhooks.token = await service_token(service.port, self.webhook_client)
+            await self.subscribe(webhooks)
             for server in servers:
-                await smoke(server, self.body.read_bytes(), self.db)
+                await smoke(server, self.body.read_bytes(), self.db_of(server))
             for round_ in range(1, self.args.rounds + 1):
                 # Interleaved, so that a machine whose speed drifts during the run (a shared
                 # host does) weighs on all three alike.
                 for server in servers:
-                    load = await measure(self.wrk, server, self.body, self.db, self.args, round_)
+                    load = await measure(
+                        self.wrk, server, self.body, self.db_of(server), self.args, round_
+                    )
                     loads.append(load)
                     say(f"  round {round_}: " + load_line(str(round_), load).strip())
             if batch:
@@ -775,6 +818,8 @@ class Run:
                 measured = await measure_batch(service, self.db, 1000, self.args.batch_runs)
         outside = {}
         for server in servers:  # read once they stopped: their shutdown is logged too
+            if server.name == "webhooks":
+                continue  # the service's log, read for it
             during = [line for load in loads if load.server == server.name for line in load.errors]
             rest = Counter(error_lines(server.log, 0)) - Counter(during)
             outside[f"{server.name}, {workers} worker(s)"] = list(rest.elements())
@@ -790,6 +835,8 @@ def service_env(url: str) -> dict[str, str]:
         # Rate limiting stays on (its cost is part of every request) but out of the way.
         "RATE_LIMIT_REQUESTS": "1000000000",
         "RATE_LIMIT_WRITES": "1000000000",
+        # The webhook company's endpoint is on loopback (a closed port): allowed here only.
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
 
 
@@ -810,6 +857,8 @@ async def main(args: argparse.Namespace) -> None:
     debt_api(env, "migrate")
     company = debt_api(env, "create-company", "--name", "Benchmark")
     client = debt_api(env, "create-client", "--company", company["company_id"])
+    webhook_company = debt_api(env, "create-company", "--name", "Benchmark with a webhook")
+    webhook_client = debt_api(env, "create-client", "--company", webhook_company["company_id"])
     body = run_dir / "createDebt.json"
     body.write_text(json.dumps({"query": CREATE_DEBT, "variables": {"input": DEBT}}))
     connection = await asyncpg.connect(dsn)
@@ -819,6 +868,9 @@ async def main(args: argparse.Namespace) -> None:
     try:
         company_key = await connection.fetchval(
             "SELECT id FROM company WHERE public_id = $1", company["company_id"]
+        )
+        webhook_key = await connection.fetchval(
+            "SELECT id FROM company WHERE public_id = $1", webhook_company["company_id"]
         )
         free = await connection.fetchval(
             "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
@@ -841,7 +893,18 @@ async def main(args: argparse.Namespace) -> None:
             "BENCH_POOL_MAX": str(pool_max),
         }
         db = Database(connection, company_key)
-        run = Run(args, wrk, run_dir, env, baseline_env, client, db, body)
+        run = Run(
+            args,
+            wrk,
+            run_dir,
+            env,
+            baseline_env,
+            client,
+            db,
+            body,
+            webhook_client,
+            Database(connection, webhook_key),
+        )
         for workers in args.workers:
             loads, measured, outside = await run.at(workers, batch=batch is None)
             results[workers] = loads

@@ -66,6 +66,7 @@ class DebtMutations:
             actor=caller.client_id,
             idempotency_key=idempotency_key,
             key_policy=runtime.settings.key_policy,
+            subscriptions=runtime.webhook_subscriptions,
         )
         if isinstance(outcome, KeyConflict | KeyInProgress):
             raise key_refusal(outcome)
