@@ -257,6 +257,7 @@ async def _set_debt_status(settings: Settings, args: argparse.Namespace) -> dict
             reason=args.reason,
             expected_version=None,
             transitions=None,  # any status: the workflow's own transitions
+            policy=settings.intake_policy,
             clock=lambda: datetime.now(UTC),
         )
     finally:

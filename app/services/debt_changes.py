@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,10 +32,12 @@ from app.domain.history import PERSONAL_FIELDS, DebtEventType, changes_between
 from app.domain.scheduling import TimelineStartMode, timeline_start_at
 from app.domain.statuses import REASON_MAX, TransitionTable
 from app.domain.updates import DebtLocked, amount_lock, patched, update_lock
-from app.services.debts import Clock, ValidationFailed
+from app.domain.webhooks import EventType
+from app.services import webhook_events
+from app.services.debts import Clock, DebtView, ValidationFailed
 from app.services.tenants import Tenant
 from app.services.timelines import find_usable_timeline, working_calendar
-from app.storage import debt_events, debts, idempotency_keys, imports
+from app.storage import companies, debt_events, debts, idempotency_keys, imports
 from app.storage.debt_events import EventRecord
 from app.storage.debts import DebtRecord, DebtRow, StoredDebt
 
@@ -151,6 +154,28 @@ def public_fields(stored: StoredDebt) -> dict[str, Any]:
     }
 
 
+# The webhook event each kind of change sends (SPEC section 12).
+_ANNOUNCED = {
+    DebtEventType.UPDATED: EventType.DEBT_UPDATED,
+    DebtEventType.STATUS_CHANGED: EventType.DEBT_STATUS_CHANGED,
+    DebtEventType.ERASED: EventType.DEBT_ERASED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """How the company reads its debts (its time zone, the prices): webhook events carry the
+    debt as its GraphQL Debt type reads it."""
+
+    zone: ZoneInfo
+    policy: IntakePolicy
+
+    def view(self, stored: StoredDebt) -> DebtView:
+        country = stored.record.destination_country
+        destination = self.policy.prices.destination_for(country) if country else None
+        return DebtView(stored.record, stored.timeline_public_id, destination, self.zone)
+
+
 async def _write(
     connection: AsyncConnection,
     row: DebtRow,
@@ -159,9 +184,11 @@ async def _write(
     type: DebtEventType,
     actor: str,
     now: datetime,
+    reader: Reader,
     reason: str | None = None,
 ) -> StoredDebt | None:
-    """Store the change and its event; None when another change of the version won."""
+    """Store the change, its event and its webhook event (for the endpoints that want it),
+    all in the connection's transaction; None when another change of the version won."""
     before = row.stored.record
     written = await debts.write_version(
         connection, key=row.key, version=before.version, record=after.record
@@ -179,7 +206,12 @@ async def _write(
         changes=changes_between(public_fields(row.stored), public_fields(after)),
     )
     await debt_events.insert_event(connection, debt_key=row.key, event=event)
-    return dataclasses.replace(after, record=dataclasses.replace(after.record, version=version))
+    changed = dataclasses.replace(after, record=dataclasses.replace(after.record, version=version))
+    data = webhook_events.debt_data(reader.view(changed))
+    await webhook_events.queue_events(
+        connection, before.company_id, [webhook_events.Event(_ANNOUNCED[type], data)], now
+    )
+    return changed
 
 
 async def _lost_race(
@@ -229,7 +261,13 @@ async def update_debt(
             if not isinstance(outcome, StoredDebt) or outcome == row.stored:
                 return outcome  # a refusal, or a change that changes nothing
             written = await _write(
-                connection, row, outcome, type=DebtEventType.UPDATED, actor=actor, now=now
+                connection,
+                row,
+                outcome,
+                type=DebtEventType.UPDATED,
+                actor=actor,
+                now=now,
+                reader=Reader(tenant.zone, policy),
             )
             if written is not None:
                 return written
@@ -358,6 +396,7 @@ async def change_debt_status(
     reason: str | None,
     expected_version: int | None,
     transitions: TransitionTable | None,
+    policy: IntakePolicy,
     clock: Clock,
 ) -> StatusOutcome:
     """Set the status as the table allows (`transitions` None: any, for the operator).
@@ -398,6 +437,7 @@ async def change_debt_status(
                 type=DebtEventType.STATUS_CHANGED,
                 actor=actor,
                 now=now,
+                reader=Reader(await companies.zone_of(connection, record.company_id), policy),
                 reason=checked_reason,
             )
             if written is not None:
@@ -442,7 +482,13 @@ def erased(record: DebtRecord, *, now: datetime) -> DebtRecord:
 
 
 async def erase_debt(
-    engine: AsyncEngine, *, tenant: Tenant, actor: str, public_id: str, clock: Clock
+    engine: AsyncEngine,
+    *,
+    tenant: Tenant,
+    actor: str,
+    public_id: str,
+    policy: IntakePolicy,
+    clock: Clock,
 ) -> StoredDebt | DebtNotFound:
     """Erase the debtor's personal data for good: from the row, its past events, and the
     idempotency keys of the writes that created it. Erasing again changes nothing."""
@@ -465,9 +511,25 @@ async def erase_debt(
                 import_id = await imports.import_public_id(connection, key=record.import_id)
                 refs += [import_id] if import_id else []
             await idempotency_keys.forget_inputs(connection, company_id=tenant.id, result_refs=refs)
+            await webhook_events.scrub_debt(
+                connection,
+                company_id=tenant.id,
+                debt_id=record.public_id,
+                data=webhook_events.debt_data(
+                    Reader(tenant.zone, policy).view(
+                        dataclasses.replace(row.stored, record=erased(record, now=now))
+                    )
+                ),
+            )
             after = dataclasses.replace(row.stored, record=erased(record, now=now))
             written = await _write(
-                connection, row, after, type=DebtEventType.ERASED, actor=actor, now=now
+                connection,
+                row,
+                after,
+                type=DebtEventType.ERASED,
+                actor=actor,
+                now=now,
+                reader=Reader(tenant.zone, policy),
             )
             if written is not None:
                 return written

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.domain.history import PERSONAL_FIELDS
 from app.domain.money import amount_text
 from app.domain.webhooks import EventType
 from app.storage import ids
@@ -188,4 +189,25 @@ def debt_data(view: DebtView) -> dict[str, Any]:
         "followupsCount": debt.followups_count,
         "summary": debt.summary,
         "importDate": _day(debt.import_date.astimezone(view.zone)),
+        "version": debt.version,
+        "erasedAt": _day(view.local(debt.erased_at)),
     }
+
+
+# What erasure blanks in the debt a past event carries (SPEC section 11).
+_ERASED_KEYS = (*sorted(PERSONAL_FIELDS), "summary")
+
+
+async def scrub_debt(
+    connection: AsyncConnection, *, company_id: int, debt_id: str, data: dict[str, Any]
+) -> None:
+    """Blank the personal values of the debt in every event of the company that carries it
+    (`data`: the erased debt as `debt_data` gives it), in the connection's transaction:
+    what is still to be sent, or sent again, holds no erased value."""
+    carried = f'"data":{{"id":{orjson.dumps(debt_id).decode()}'
+    for key, body in await store.events_holding(connection, company_id=company_id, text=carried):
+        payload = orjson.loads(body)
+        if payload["data"].get("id") != debt_id:
+            continue
+        payload["data"] |= {name: data[name] for name in _ERASED_KEYS}
+        await store.rewrite_event_body(connection, key=key, body=orjson.dumps(payload).decode())

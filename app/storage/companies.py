@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -115,3 +116,11 @@ async def find_active_client(
         return None
     split = len(_CLIENT_COLUMNS)
     return ApiClientRecord(*row[:split]), CompanyRecord(*row[split:])
+
+
+async def zone_of(connection: AsyncConnection, company_key: int) -> ZoneInfo:
+    """The time zone the company with that key reads its instants in."""
+    timezone = await connection.scalar(
+        select(_COMPANY.c.timezone).where(_COMPANY.c.id == company_key)
+    )
+    return ZoneInfo(str(timezone))

@@ -432,3 +432,17 @@ async def endpoint_succeeded(connection: AsyncConnection, *, endpoint_key: int) 
         .where(_P.id == endpoint_key, _P.failing_since.is_not(None))
         .values(failing_since=None)
     )
+
+
+async def events_holding(
+    connection: AsyncConnection, *, company_id: int, text: str
+) -> list[tuple[int, str]]:
+    """(key, body) of the company's events whose body holds `text`."""
+    query = select(_E.id, _E.body).where(
+        _E.company_id == company_id, _E.body.contains(text, autoescape=True)
+    )
+    return [(key, body) for key, body in await connection.execute(query)]
+
+
+async def rewrite_event_body(connection: AsyncConnection, *, key: int, body: str) -> None:
+    await connection.execute(update(_EVENTS).where(_E.id == key).values(body=body))

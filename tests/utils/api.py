@@ -20,7 +20,7 @@ DEBT_FIELDS = """
       streetAddress streetNumber postalCode city country iban company debtorCompany
       paymentLink metadata timelineId timelineStartMode timelineStartAt
       destination { country tier creditsPerCall multiplier expensive }
-      nbReminders nbAnswered followupsCount summary importDate
+      nbReminders nbAnswered followupsCount summary importDate version erasedAt
 """
 
 CREATE_DEBT = (

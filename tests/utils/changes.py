@@ -19,7 +19,7 @@ _LOCKED = "... on DebtLocked { message lockedStatus: status }"
 _CONFLICT = "... on VersionConflict { message currentVersion }"
 _TRANSITION = "... on InvalidStatusTransition { message from to allowed }"
 
-_DEBT = "... on Debt {" + DEBT_FIELDS + " version erasedAt }"
+_DEBT = "... on Debt {" + DEBT_FIELDS + "}"
 
 UPDATE_DEBT = f"""
 mutation UpdateDebt($id: ID!, $input: UpdateDebtInput!, $expectedVersion: Int) {{
@@ -110,6 +110,7 @@ async def set_status_as_operator(api: Api, debt_id: str, status: str) -> None:
         reason=None,
         expected_version=None,
         transitions=None,
+        policy=api.runtime.settings.intake_policy,
         clock=api.runtime.clock,
     )
     assert isinstance(outcome, StoredDebt), outcome

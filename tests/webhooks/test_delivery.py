@@ -21,6 +21,7 @@ from app.services import webhook_events
 from app.services.webhook_delivery import DeliveryWorker
 from app.storage.models import Debt, WebhookEvent
 from tests.utils.api import CREATE_DEBT, DEBT_FIELDS, VALID_DEBT, Api
+from tests.utils.changes import change_status, erase_debt, update_debt
 from tests.utils.clock import Clock
 from tests.utils.receiver import Receiver
 from tests.webhooks.conftest import create_endpoint, deliveries, worker_settings
@@ -454,3 +455,52 @@ async def test_an_endpoint_gets_the_very_next_debt_after_its_creation(
     await worker.drain()
     [received] = fresh_receiver.received
     assert verified(secret, received)["data"]["id"] == debt["id"]
+
+
+async def test_each_change_of_a_debt_is_delivered_as_graphql_reads_it_then(
+    api: Api, fresh_receiver: Receiver, worker: DeliveryWorker
+) -> None:
+    _, secret = await subscribe(
+        api, fresh_receiver, "DEBT_UPDATED", "DEBT_STATUS_CHANGED", "DEBT_ERASED"
+    )
+    debt = await api.create_debt(VALID_DEBT)  # not subscribed: no debt.created
+    answers = []
+    # Each delivered before the next change: erasure blanks what is still to be sent.
+    for change in (
+        update_debt(api, debt["id"], {"city": "Lyon"}),
+        change_status(api, debt["id"], "ON_HOLD"),
+        erase_debt(api, debt["id"]),
+    ):
+        answers.append(await change)
+        await worker.drain()
+
+    payloads = [verified(secret, received) for received in fresh_receiver.received]
+    assert [p["type"] for p in payloads] == ["debt.updated", "debt.status_changed", "debt.erased"]
+    for payload, answer in zip(payloads, answers, strict=True):
+        assert payload["data"] == {key: v for key, v in answer.items() if key != "__typename"}
+    assert [p["data"]["version"] for p in payloads] == [2, 3, 4]
+    assert payloads[2]["data"]["firstname"] == "[erased]"
+    assert payloads[2]["data"]["phone"] is None
+
+
+async def test_erasure_leaves_no_personal_value_in_the_outbox(api: Api) -> None:
+    await create_endpoint(api, "https://receiver.example/hooks", ["DEBT_CREATED", "DEBT_UPDATED"])
+    personal = {
+        "firstname": "Wilhelmina",
+        "lastname": "Quaternion",
+        "email": "wilhelmina.quaternion@example.org",
+        "phone": "0687654321",
+        "iban": "FR1420041010050500013M02606",
+        "city": "Montauban-de-Luchon",
+    }
+    debt = await api.create_debt({**VALID_DEBT, **personal})
+    await update_debt(api, debt["id"], {"address": "17 rue des Écureuils"})
+    await erase_debt(api, debt["id"])
+
+    async with api.runtime.engine.connect() as connection:
+        bodies = (await connection.execute(select(WebhookEvent.__table__.c.body))).scalars().all()  # type: ignore[attr-defined]
+    mine = [body for body in bodies if debt["id"] in body]
+    assert len(mine) == 2  # debt.created and debt.updated, kept, and blanked
+    for value in [*personal.values(), "0687654321".lstrip("0"), "Écureuils"]:
+        assert not [body for body in mine if value in body], value
+    assert all(json.loads(body)["data"]["firstname"] == "[erased]" for body in mine)

@@ -150,6 +150,7 @@ class DebtChangeMutations:
             reason=reason,
             expected_version=expected_version,
             transitions=runtime.settings.status_transitions,
+            policy=runtime.settings.intake_policy,
             clock=runtime.clock,
         )
         if isinstance(outcome, StoredDebt):
@@ -178,6 +179,7 @@ class DebtChangeMutations:
             tenant=caller.tenant,
             actor=caller.client_id,
             public_id=id,
+            policy=runtime.settings.intake_policy,
             clock=runtime.clock,
         )
         if isinstance(outcome, StoredDebt):
